@@ -1,0 +1,88 @@
+"""Network tables (paper Appendix C), as data.
+
+Each table lists the generator, the D/Q trunk shared by the discriminator and Q, the D head and
+the Q head, layer by layer, in the order the official code (openai/InfoGAN, infogan/models/
+regularized_gan.py) builds them: layer -> batch norm -> activation. ``units="q"`` stands for the
+number of Q outputs, which the experiment's latent spec decides. All convolutions are 4x4 with
+SAME padding; ``stride`` is 2 unless a table says otherwise.
+"""
+
+import dataclasses
+from typing import Optional, Tuple, Union
+
+
+@dataclasses.dataclass(frozen=True)
+class Layer:
+    kind: str                          # "fc", "conv", "deconv", "reshape", "flatten"
+    units: Union[int, str, None] = None  # units / filters, or "q" for the Q output size
+    stride: int = 2
+    bn: bool = False
+    act: Optional[str] = None          # "relu", "lrelu", "sigmoid", "tanh" or None (linear)
+    shape: Optional[Tuple[int, ...]] = None  # for "reshape"
+
+
+def fc(units, bn=False, act=None):
+    return Layer("fc", units, bn=bn, act=act)
+
+
+def conv(filters, stride=2, bn=False, act="lrelu"):
+    return Layer("conv", filters, stride=stride, bn=bn, act=act)
+
+
+def deconv(filters, stride=2, bn=False, act="relu"):
+    return Layer("deconv", filters, stride=stride, bn=bn, act=act)
+
+
+def reshape(*shape):
+    return Layer("reshape", shape=tuple(shape))
+
+
+FLATTEN = Layer("flatten")
+
+
+@dataclasses.dataclass(frozen=True)
+class Architecture:
+    name: str
+    image_shape: Tuple[int, int, int]
+    generator: Tuple[Layer, ...]
+    trunk: Tuple[Layer, ...]
+    d_head: Tuple[Layer, ...]
+    q_head: Tuple[Layer, ...]
+    source: str = ""
+
+    @property
+    def output_activation(self) -> str:
+        return self.generator[-1].act
+
+
+# Table 1 and the official code's InfoGAN MNIST networks.
+MNIST = Architecture(
+    name="mnist",
+    image_shape=(28, 28, 1),
+    generator=(
+        fc(1024, bn=True, act="relu"),
+        fc(7 * 7 * 128, bn=True, act="relu"),
+        reshape(7, 7, 128),
+        deconv(64, bn=True, act="relu"),
+        deconv(1, act="sigmoid"),
+    ),
+    trunk=(
+        conv(64),
+        conv(128, bn=True),
+        FLATTEN,
+        fc(1024, bn=True, act="lrelu"),
+    ),
+    d_head=(fc(1),),
+    q_head=(fc(128, bn=True, act="lrelu"), fc("q")),
+    source="paper Table 1; openai/InfoGAN regularized_gan.py (network_type='mnist')",
+)
+
+ARCHITECTURES = {a.name: a for a in (MNIST,)}
+
+
+def get(name: str) -> Architecture:
+    try:
+        return ARCHITECTURES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown architecture {name!r}; valid: {', '.join(sorted(ARCHITECTURES))}") from None

@@ -1,0 +1,160 @@
+"""The paper's figures: latent traversal sheets and the L_I curve (Figure 1), as PNG files."""
+
+import os
+from typing import Dict, Optional, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def mosaic(grid: np.ndarray, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
+    """[rows, cols, H, W, C] images in [0, 1] to one [rows*(H+pad)-pad, cols*(W+pad)-pad, C] image."""
+    rows, cols, h, w, c = grid.shape
+    out = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad, c), pad_value, dtype=np.float32)
+    for r in range(rows):
+        for k in range(cols):
+            out[r * (h + pad):r * (h + pad) + h, k * (w + pad):k * (w + pad) + w] = grid[r, k]
+    return out
+
+
+def to_unit_range(images: np.ndarray, output_activation: str) -> np.ndarray:
+    return (images + 1.0) / 2.0 if output_activation == "tanh" else images
+
+
+def save_traversal(grid: np.ndarray, path: str, title: str, column_labels: Sequence[str],
+                   xlabel: str, ylabel: str = "", subtitle: Optional[str] = None) -> str:
+    """Writes a traversal sheet (grid in [0, 1]) with a title, column labels and axis labels."""
+    img = np.clip(mosaic(grid), 0.0, 1.0)
+    rows, cols = grid.shape[:2]
+    fig_w = max(4.0, cols * 0.62)
+    fig_h = rows * 0.62 + 1.2
+    fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=120)
+    if img.shape[-1] == 1:
+        ax.imshow(img[..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    else:
+        ax.imshow(img, interpolation="nearest")
+    h = grid.shape[2] + 1
+    w = grid.shape[3] + 1
+    ax.set_xticks([k * w + (w - 1) / 2 for k in range(cols)])
+    ax.set_xticklabels(column_labels, fontsize=7)
+    ax.set_yticks([])
+    ax.set_xlabel(xlabel, fontsize=8)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_title(title + ("\n" + subtitle if subtitle else ""), fontsize=8)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def save_mi_curve(curves: Dict[str, Sequence], entropy: float, path: str, title: str,
+                  max_step: Optional[int] = None) -> str:
+    """Plots L_I against iteration for each labelled run, with the H(c) line (paper Figure 1).
+
+    ``curves`` maps a label to a list of (step, L_I) pairs.
+    """
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+    for label, points in curves.items():
+        pts = np.asarray(points, dtype=np.float64)
+        if max_step is not None:
+            pts = pts[pts[:, 0] <= max_step]
+        ax.plot(pts[:, 0], pts[:, 1], label=label, linewidth=1.0)
+    ax.axhline(entropy, color="gray", linestyle="--", linewidth=0.8, label=f"H(c) = {entropy:.3f}")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("L_I (nats)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+# --- figure configs to files ----------------------------------------------------------------
+
+def _category_order(run, code: str, order_by_label: bool):
+    k = run.model.spec.code(code).k
+    mapping = run.metrics.get("evaluation", {}).get(code, {}).get("category_to_label")
+    if not order_by_label or mapping is None:
+        return list(range(k)), [f"cat {i}" for i in range(k)]
+    order = sorted(range(k), key=lambda c: (mapping[c] < 0, mapping[c]))
+    return order, [f"{mapping[c]}" if mapping[c] >= 0 else f"cat {c}" for c in order]
+
+
+def render(name: str, fig: dict, runs: dict, output_dir: str, code_override: Optional[str] = None,
+           rows: int = 10, seed: int = 0) -> dict:
+    """Draws figure ``name`` (config ``fig``) from trained ``runs`` (experiment name -> Run).
+
+    Returns a description of what was drawn: path, code varied, how the code was chosen.
+    """
+    from infogan_tf import evaluation, trainer  # local: keeps this module importable without TF
+
+    path = os.path.join(output_dir, f"{name}.png")
+    kind = fig["kind"]
+    info = {"figure": name, "paper": fig.get("paper"), "path": path}
+    if kind == "mi_curve":
+        code = fig["code"]
+        curves, entropy = {}, None
+        for label, exp in fig["experiments"].items():
+            run = runs[exp]
+            entropy = run.model.spec.code(code).entropy
+            curves[label] = [(r["step"], r[f"L_I/{code}"]) for r in trainer.read_history(run.run_dir)]
+        save_mi_curve(curves, entropy, path, fig.get("title", name), max_step=fig.get("max_step"))
+        info.update(code=code, entropy=entropy, curve_points={k: len(v) for k, v in curves.items()})
+        for label, pts in curves.items():
+            arr = np.asarray(pts)
+            info[f"{label}_L_I"] = {
+                "max": float(arr[:, 1].max()), "step_of_max": int(arr[arr[:, 1].argmax(), 0]),
+                "final": float(arr[-1, 1]), "mean_last_100_steps": float(arr[arr[:, 0] > arr[-1, 0] - 100, 1].mean()),
+                "first_step_at_or_above_2.0": int(arr[arr[:, 1] >= 2.0, 0][0]) if (arr[:, 1] >= 2.0).any() else None}
+        return info
+
+    run = runs[fig["experiment"]]
+    model = run.model
+    act = model.arch.output_activation
+    if kind == "categorical":
+        code = code_override or fig["code"]
+        order, labels = _category_order(run, code, fig.get("order_by_label", False))
+        grid = evaluation.traverse(model, code, order, rows=rows, seed=seed)
+        mapped = fig.get("order_by_label") and "evaluation" in run.metrics
+        xlabel = (f"{code}: one category per column, ordered by the digit Q matches it to (Hungarian, test split)"
+                  if mapped else f"{code}: one category per column")
+        acc = run.metrics.get("evaluation", {}).get(code, {}).get("accuracy")
+        subtitle = f"{code} as a classifier: test accuracy {acc:.4f}" if acc is not None else None
+        save_traversal(to_unit_range(grid, act), path, fig.get("title", name), labels, xlabel,
+                       "rows: fixed z and other codes", subtitle)
+        info.update(code=code, column_categories=order, column_labels=labels, accuracy=acc)
+        return info
+    if kind == "continuous":
+        factors = run.metrics.get("continuous_factors", {})
+        if code_override:
+            code, how = code_override, f"{code_override} set by --code"
+        else:
+            factor = fig["factor"]
+            code = factors["assignment"][factor]
+            scores = factors["scores"][factor]
+            how = (f"{code} chosen automatically as '{factor}': score "
+                   + ", ".join(f"{c} {s:.2f}" for c, s in scores.items()))
+        lo, hi = fig.get("range", [-1.0, 1.0])
+        values = np.linspace(lo, hi, fig.get("columns", 10))
+        cat_rows = {}
+        for cat in model.spec.categorical:
+            order, _ = _category_order(run, cat.name, True)
+            cat_rows[cat.name] = order
+        grid = evaluation.traverse(model, code, values, rows=rows, seed=seed, row_categories=cat_rows)
+        ylabel = "row i: categorical code set to the category matched to digit i" if cat_rows else ""
+        save_traversal(to_unit_range(grid, act), path, fig.get("title", name),
+                       [f"{v:.2f}" for v in values], f"{code} from {lo} to {hi}", ylabel, how)
+        info.update(code=code, how_chosen=how, values=[float(v) for v in values],
+                    factor_scores=factors.get("scores"))
+        return info
+    raise ValueError(f"figure {name!r}: unknown kind {kind!r}")

@@ -1,0 +1,112 @@
+"""Keras subclassed ``Generator`` and ``DiscriminatorQ`` built from an architecture table.
+
+Initialisation and batch norm follow the official code (openai/InfoGAN, infogan/misc/
+custom_ops.py): conv kernels truncated normal sd 0.02, FC and deconv kernels normal sd 0.02,
+biases 0; batch norm gamma ~ N(1, 0.02), beta 0, eps 1e-5, moving-average decay 0.9. Every
+layer keeps its bias, as in the official code, also where batch norm follows.
+"""
+
+import dataclasses
+
+import keras
+import tensorflow as tf
+
+from infogan_tf.architectures import Architecture, Layer
+
+_ACTIVATIONS = ("relu", "lrelu", "sigmoid", "tanh", None)
+
+
+def _dense(units, name):
+    return keras.layers.Dense(
+        units, kernel_initializer=keras.initializers.RandomNormal(stddev=0.02),
+        bias_initializer="zeros", name=name)
+
+
+def _conv(layer: Layer, name):
+    return keras.layers.Conv2D(
+        layer.units, 4, strides=layer.stride, padding="same",
+        kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
+        bias_initializer="zeros", name=name)
+
+
+def _deconv(layer: Layer, name):
+    return keras.layers.Conv2DTranspose(
+        layer.units, 4, strides=layer.stride, padding="same",
+        kernel_initializer=keras.initializers.RandomNormal(stddev=0.02),
+        bias_initializer="zeros", name=name)
+
+
+def _batch_norm(name):
+    return keras.layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-5,
+        gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02),
+        beta_initializer="zeros", name=name)
+
+
+def _activation(act, leaky_slope, name):
+    if act == "relu":
+        return keras.layers.ReLU(name=name)
+    if act == "lrelu":
+        return keras.layers.LeakyReLU(negative_slope=leaky_slope, name=name)
+    return keras.layers.Activation(act, name=name)
+
+
+def build_stack(rows, name, q_dim=None, leaky_slope=0.01) -> keras.Sequential:
+    """A keras.Sequential of table rows: each row's layer, then batch norm, then activation."""
+    layers = []
+    for i, row in enumerate(rows):
+        if row.act not in _ACTIVATIONS:
+            raise ValueError(f"row {i} of {name}: unknown activation {row.act!r}")
+        if row.units == "q":
+            row = dataclasses.replace(row, units=q_dim)
+        if row.kind == "fc":
+            layers.append(_dense(row.units, f"fc{i}"))
+        elif row.kind == "conv":
+            layers.append(_conv(row, f"conv{i}"))
+        elif row.kind == "deconv":
+            layers.append(_deconv(row, f"deconv{i}"))
+        elif row.kind == "reshape":
+            layers.append(keras.layers.Reshape(row.shape, name=f"reshape{i}"))
+        elif row.kind == "flatten":
+            layers.append(keras.layers.Flatten(name=f"flatten{i}"))
+        else:
+            raise ValueError(f"row {i} of {name}: unknown layer kind {row.kind!r}")
+        if row.bn:
+            layers.append(_batch_norm(f"bn{i}"))
+        if row.act is not None:
+            layers.append(_activation(row.act, leaky_slope, f"{row.act}{i}"))
+    return keras.Sequential(layers, name=name)
+
+
+class Generator(keras.Model):
+    """G(z, c): the concatenated latent vector [B, input_dim] to images [B, H, W, C]."""
+
+    def __init__(self, arch: Architecture, input_dim: int, **kwargs):
+        super().__init__(name=kwargs.pop("name", "generator"), **kwargs)
+        self.arch = arch
+        self.input_dim = input_dim
+        self.net = build_stack(arch.generator, name="layers")
+        self(tf.zeros([2, input_dim]))  # create the variables
+
+    def call(self, latent, training=False):
+        return self.net(latent, training=training)
+
+
+class DiscriminatorQ(keras.Model):
+    """Shared trunk with a D head (one logit) and a Q head (the codes' posterior parameters)."""
+
+    def __init__(self, arch: Architecture, q_dim: int, leaky_slope: float = 0.01, **kwargs):
+        super().__init__(name=kwargs.pop("name", "discriminator_q"), **kwargs)
+        self.arch = arch
+        self.q_dim = q_dim
+        self.trunk = build_stack(arch.trunk, "trunk", leaky_slope=leaky_slope)
+        self.d_head = build_stack(arch.d_head, "d_head", leaky_slope=leaky_slope)
+        self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, leaky_slope=leaky_slope)
+        self(tf.zeros([2] + list(arch.image_shape)))  # create the variables
+
+    def call(self, images, training=False):
+        """Returns (d_logits [B], q_params [B, q_dim])."""
+        h = self.trunk(images, training=training)
+        d_logits = tf.squeeze(self.d_head(h, training=training), axis=-1)
+        q_params = self.q_head(h, training=training)
+        return d_logits, q_params

@@ -1,0 +1,123 @@
+"""Reproduce a figure of the InfoGAN paper: train (or reuse) its experiments, then draw it.
+
+    python -m infogan_tf.reproduce --figure=mnist_rotation
+    python -m infogan_tf.reproduce --figure=all_mnist --data_dir=../shared/tensorflow_datasets
+    tensorboard --logdir runs
+
+Writes ``<output_dir>/<figure>.png`` with ``<figure>.json`` beside it (command, commit, seed, wall
+time, what was drawn and how it was chosen), and per experiment a run directory
+``<log_dir>/<experiment>/seed<seed>/`` (checkpoints, TensorBoard logs, metrics.json, saved_model/).
+"""
+
+import json
+import os
+import sys
+import time
+
+from absl import app, flags, logging
+
+flags.DEFINE_string("figure", None, "Figure or group to reproduce, e.g. mnist_rotation or all_mnist.")
+flags.DEFINE_integer("steps", None, "Training iterations per experiment (default: the config's).")
+flags.DEFINE_integer("batch_size", None, "Batch size (default: the config's, 128).")
+flags.DEFINE_integer("seed", 0, "Seed for initialisation, latents and data order.")
+flags.DEFINE_string("logdir", "runs", "Where run directories (checkpoints, TensorBoard logs) go; point tensorboard --logdir here.")
+flags.DEFINE_string("output_dir", "results", "Where figure PNGs and their JSON records go.")
+flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, else TFDS's default).")
+flags.DEFINE_string("config_dir", None, "Directory of experiment/figure JSON configs (default: paper_configs).")
+flags.DEFINE_string("code", None, "Override which code a traversal figure varies, e.g. c3.")
+flags.DEFINE_bool("retrain", False, "Discard existing runs of the needed experiments and train again.")
+flags.DEFINE_bool("xla", True, "Compile the train step with XLA (jit_compile).")
+flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
+flags.DEFINE_bool("list", False, "List the figures and groups and exit.")
+FLAGS = flags.FLAGS
+
+
+class UsageError(app.UsageError):
+    pass
+
+
+def _validate(registry):
+    if FLAGS.list:
+        return
+    if FLAGS.figure is None:
+        raise UsageError(f"--figure is required. Valid values: {', '.join(registry.valid_figure_names())}")
+    for flag in ("steps", "batch_size"):
+        value = getattr(FLAGS, flag)
+        if value is not None and value < 1:
+            raise UsageError(f"--{flag}={value}: must be a positive integer")
+    if FLAGS.seed < 0:
+        raise UsageError(f"--seed={FLAGS.seed}: must be >= 0")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise UsageError(f"unexpected arguments {argv[1:]}; flags take the form --name=value")
+    from infogan_tf import configs  # after flag parsing: --help stays fast
+
+    try:
+        registry = configs.Registry(FLAGS.config_dir)
+        _validate(registry)
+        if FLAGS.list:
+            for name in sorted(registry.figures):
+                print(f"{name:24s} {registry.figures[name].get('paper', '')}")
+            for name, members in sorted(registry.groups.items()):
+                print(f"{name:24s} group: {', '.join(members)}")
+            return 0
+        names = registry.expand(FLAGS.figure)
+    except configs.ConfigError as e:
+        raise UsageError(str(e)) from None
+    if FLAGS.code is not None and len(names) != 1:
+        raise UsageError("--code applies to a single traversal figure, not a group")
+
+    from infogan_tf import data, experiment, figures  # noqa: E402 (TensorFlow loads here)
+
+    experiments = []
+    for name in names:
+        for exp in registry.figure_experiments(name):
+            if exp not in experiments:
+                experiments.append(exp)
+    runs = {}
+    started = time.time()
+    for exp in experiments:
+        cfg = registry.experiment(exp)
+        if FLAGS.steps is not None:
+            cfg["train"]["steps"] = FLAGS.steps
+        if FLAGS.batch_size is not None:
+            cfg["train"]["batch_size"] = FLAGS.batch_size
+        logging.info("experiment %s: %d steps at batch %d (%s)", exp, cfg["train"]["steps"],
+                     cfg["train"]["batch_size"], cfg.get("paper", ""))
+        try:
+            runs[exp] = experiment.run_experiment(
+                cfg, FLAGS.seed, FLAGS.logdir, FLAGS.data_dir, retrain=FLAGS.retrain,
+                jit_compile=FLAGS.xla, do_export=FLAGS.export)
+        except data.DataUnavailableError as e:
+            logging.error("%s", e)
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except ValueError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    os.makedirs(FLAGS.output_dir, exist_ok=True)
+    command = " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
+    for name in names:
+        info = figures.render(name, registry.figures[name], runs, FLAGS.output_dir,
+                              code_override=FLAGS.code)
+        info.update(command=command, commit=experiment.git_commit(), seed=FLAGS.seed,
+                    experiments={e: {k: runs[e].metrics.get(k) for k in
+                                     ("run_dir", "step", "train_wall_seconds", "commit", "command")}
+                                 | {"run_dir": runs[e].run_dir}
+                                 for e in registry.figure_experiments(name)},
+                    invocation_seconds=round(time.time() - started, 1))
+        with open(os.path.join(FLAGS.output_dir, f"{name}.json"), "w") as f:
+            json.dump(info, f, indent=2)
+        logging.info("wrote %s", info["path"])
+        print(f"wrote {info['path']}")
+    return 0
+
+
+def run():
+    app.run(lambda argv: sys.exit(main(argv)))
+
+
+if __name__ == "__main__":
+    run()
