@@ -37,8 +37,12 @@ def _reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
         return False
 
 
-def load_split(name: str, split: str, data_dir: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
-    """Loads a whole TFDS split into memory: (images uint8 [N, H, W, C], labels int64 [N])."""
+def load_split(name: str, split: str, data_dir: Optional[str] = None,
+               download: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+    """Loads a whole TFDS split into memory: (images uint8 [N, H, W, C], labels int64 [N]).
+
+    With ``download=False`` a dataset that is not prepared is an error instead of a download.
+    """
     import tensorflow_datasets as tfds  # imported here: it is slow to import
 
     data_dir = resolve_data_dir(data_dir)
@@ -50,6 +54,11 @@ def load_split(name: str, split: str, data_dir: Optional[str] = None) -> Tuple[n
     if not builder.is_prepared():
         host = DOWNLOAD_HOSTS.get(name, "storage.googleapis.com")
         where = data_dir or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+        if not download:
+            raise DataUnavailableError(
+                f"TFDS dataset '{name}' is not prepared in {where!r} and downloading is off "
+                f"(--nodownload). Point --data_dir (or TFDS_DATA_DIR) at a prepared TFDS data dir that "
+                f"contains '{name}/{builder.version}/', e.g. --data_dir=../shared/tensorflow_datasets.")
         if not _reachable(host):
             raise DataUnavailableError(
                 f"TFDS dataset '{name}' is not prepared in {where!r} and its download host {host} "

@@ -24,6 +24,10 @@ from infogan_tf import data, evaluation, export, figures, trainer
 _RESUMABLE_KEYS = ("steps",)
 
 
+class IncompatibleRunError(ValueError):
+    """The run directory holds a run of another configuration."""
+
+
 @dataclasses.dataclass
 class Run:
     cfg: dict
@@ -57,7 +61,7 @@ def _check_compatible(run_dir: str, cfg: dict, seed: int) -> None:
         old.pop(key, None)
         new.pop(key, None)
     if old != new or saved.get("seed") != seed:
-        raise ValueError(
+        raise IncompatibleRunError(
             f"{run_dir} holds a run of a different configuration; pass --retrain to start it again "
             f"or choose another --logdir")
 
@@ -75,7 +79,8 @@ def _summary_images(model, step, writer):
 
 
 def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] = None,
-                   retrain: bool = False, jit_compile: bool = True, do_export: bool = True) -> Run:
+                   retrain: bool = False, jit_compile: bool = True, do_export: bool = True,
+                   download: bool = True) -> Run:
     """Trains (or resumes, or reuses) the experiment ``cfg`` and evaluates and exports it."""
     name = cfg["name"]
     run_dir = os.path.join(log_dir, name, f"seed{seed}")
@@ -87,8 +92,8 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
     with open(os.path.join(run_dir, "config.json"), "w") as f:
         json.dump({"experiment": cfg, "seed": seed}, f, indent=2)
 
-    train_images, _ = data.load_split(cfg["dataset"], "train", data_dir)
-    test_images, test_labels = data.load_split(cfg["dataset"], "test", data_dir)
+    train_images, _ = data.load_split(cfg["dataset"], "train", data_dir, download)
+    test_images, test_labels = data.load_split(cfg["dataset"], "test", data_dir, download)
     logging.info("%s: %d training images, %d test images", cfg["dataset"], len(train_images), len(test_images))
     model = trainer.InfoGAN(cfg, seed=seed, jit_compile=jit_compile)
     tcfg, lcfg = cfg["train"], cfg.get("logging", {})

@@ -28,6 +28,7 @@ flags.DEFINE_string("code", None, "Override which code a traversal figure varies
 flags.DEFINE_bool("retrain", False, "Discard existing runs of the needed experiments and train again.")
 flags.DEFINE_bool("xla", True, "Compile the train step with XLA (jit_compile).")
 flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
+flags.DEFINE_bool("download", True, "Let TFDS download a dataset that is not prepared in the data dir.")
 flags.DEFINE_bool("list", False, "List the figures and groups and exit.")
 FLAGS = flags.FLAGS
 
@@ -89,12 +90,8 @@ def main(argv):
         try:
             runs[exp] = experiment.run_experiment(
                 cfg, FLAGS.seed, FLAGS.logdir, FLAGS.data_dir, retrain=FLAGS.retrain,
-                jit_compile=FLAGS.xla, do_export=FLAGS.export)
-        except data.DataUnavailableError as e:
-            logging.error("%s", e)
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        except ValueError as e:
+                jit_compile=FLAGS.xla, do_export=FLAGS.export, download=FLAGS.download)
+        except (data.DataUnavailableError, experiment.IncompatibleRunError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
     os.makedirs(FLAGS.output_dir, exist_ok=True)

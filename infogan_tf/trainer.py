@@ -170,7 +170,7 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
                 metrics = model.train_step(next(iterator))
                 step += 1
                 window_steps += 1
-                if step % log_every == 0 or step == total_steps or step == 1:
+                if step % log_every == 0 or step == total_steps or step == start + 1:
                     values = {k: float(v) for k, v in metrics.items()}
                     now = time.time()
                     rate = window_steps / max(now - t_window, 1e-9)

@@ -1,0 +1,41 @@
+import copy
+import os
+import sys
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+
+def _find_data_dir():
+    for candidate in (os.environ.get("INFOGAN_TEST_DATA_DIR"), os.environ.get("TFDS_DATA_DIR"),
+                      os.path.join(REPO, "..", "shared", "tensorflow_datasets")):
+        if candidate and os.path.isdir(os.path.join(candidate, "mnist")):
+            return os.path.abspath(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_data_dir():
+    path = _find_data_dir()
+    if path is None:
+        pytest.fail("no prepared MNIST found: set TFDS_DATA_DIR (or INFOGAN_TEST_DATA_DIR) to a TFDS "
+                    "data dir holding mnist/3.0.1, e.g. ../shared/tensorflow_datasets")
+    return path
+
+
+@pytest.fixture(scope="session")
+def registry():
+    from infogan_tf import configs
+    return configs.Registry()
+
+
+@pytest.fixture
+def tiny_cfg(registry):
+    """The MNIST experiment at batch 16: the paper's networks, small enough for a unit test."""
+    cfg = copy.deepcopy(registry.experiment("mnist"))
+    cfg["train"]["batch_size"] = 16
+    cfg["train"]["steps"] = 4
+    return cfg

@@ -1,0 +1,47 @@
+"""Hungarian matching of categories to labels, and the shape statistics behind factor assignment."""
+
+import numpy as np
+import pytest
+
+from infogan_tf import evaluation
+
+
+def test_perfect_but_permuted_categories_give_accuracy_one():
+    labels = np.repeat(np.arange(10), 7)
+    perm = np.array([3, 7, 0, 9, 1, 2, 8, 5, 6, 4])
+    predicted = perm[labels]
+    r = evaluation.match_categories(predicted, labels, 10, 10)
+    assert r["accuracy"] == 1.0 and r["error"] == 0.0
+    assert [r["category_to_label"][perm[d]] for d in range(10)] == list(range(10))
+    assert np.trace(np.asarray(r["confusion_label_by_category"])[:, perm]) == len(labels)
+
+
+def test_hand_computed_partial_accuracy():
+    # labels 0,0,0,1,1,2 ; categories: 0->c1, 0->c1, 0->c2, 1->c2, 1->c2, 2->c0
+    labels = np.array([0, 0, 0, 1, 1, 2])
+    predicted = np.array([1, 1, 2, 2, 2, 0])
+    r = evaluation.match_categories(predicted, labels, 3, 3)
+    assert r["accuracy"] == pytest.approx(5 / 6)
+    assert r["category_to_label"] == [2, 0, 1]
+
+
+def _bar(angle_deg, half_width=1.5, size=28):
+    ys, xs = np.mgrid[0:size, 0:size].astype(float)
+    cx = cy = (size - 1) / 2
+    t = np.radians(angle_deg)
+    # Axis direction (up, leaning right for positive angles): (sin t, -cos t) in (x, y) image coords.
+    ux, uy = np.sin(t), -np.cos(t)
+    along = (xs - cx) * ux + (ys - cy) * uy
+    across = -(xs - cx) * uy + (ys - cy) * ux
+    return ((np.abs(along) <= 10) & (np.abs(across) <= half_width)).astype(float)[..., None]
+
+
+def test_shape_statistics_measure_rotation_and_width():
+    imgs = np.stack([_bar(a) for a in (-30, -15, 0, 15, 30)])
+    stats = evaluation.shape_statistics(imgs)
+    np.testing.assert_allclose(stats["rotation"], [-30, -15, 0, 15, 30], atol=3.0)
+    widths = evaluation.shape_statistics(np.stack([_bar(0, w) for w in (1.0, 2.0, 3.0)]))["width"]
+    assert widths[0] < widths[1] < widths[2]
+    # A rotation leaves the width across the principal axis unchanged up to pixelisation, far less
+    # than a change of width does.
+    assert np.ptp(stats["width"]) < 0.25 * (widths[2] - widths[0])

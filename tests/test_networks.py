@@ -1,0 +1,118 @@
+"""The MNIST networks against Table 1 and the official code: shapes, parameter counts, init, BN."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from infogan_tf import architectures, networks
+
+
+def _fc(i, o):
+    return i * o + o
+
+
+def _conv(k, i, o):
+    return k * k * i * o + o
+
+
+def _bn(n):
+    return 2 * n  # trainable gamma, beta (moving mean/variance are non-trainable)
+
+
+# Hand-computed from Table 1 (every layer has a bias, as in the official code).
+G_TRAINABLE = (_fc(74, 1024) + _bn(1024) + _fc(1024, 7 * 7 * 128) + _bn(7 * 7 * 128)
+               + _conv(4, 128, 64) + _bn(64) + _conv(4, 64, 1))
+TRUNK = _conv(4, 1, 64) + _conv(4, 64, 128) + _bn(128) + _fc(7 * 7 * 128, 1024) + _bn(1024)
+D_HEAD = _fc(1024, 1)
+Q_HEAD = _fc(1024, 128) + _bn(128) + _fc(128, 12)
+
+
+@pytest.fixture(scope="module")
+def nets():
+    g = networks.Generator(architectures.MNIST, 74)
+    d = networks.DiscriminatorQ(architectures.MNIST, 12)
+    return g, d
+
+
+def _count(variables):
+    return int(sum(np.prod(v.shape) for v in variables))
+
+
+def test_parameter_counts_match_table_1(nets):
+    g, d = nets
+    assert G_TRAINABLE == 6_652_481
+    assert g.count_params() == 6_667_201  # with the BN moving averages
+    assert _count(g.trainable_variables) == G_TRAINABLE
+    assert _count(g.non_trainable_variables) == 2 * (1024 + 6272 + 64)
+    assert _count(d.trunk.trainable_variables) == TRUNK
+    assert _count(d.d_head.trainable_variables) == D_HEAD
+    assert _count(d.q_head.trainable_variables) == Q_HEAD
+    assert _count(d.trainable_variables) == TRUNK + D_HEAD + Q_HEAD
+
+
+def test_output_shapes_and_ranges(nets):
+    g, d = nets
+    x = g(tf.random.uniform([5, 74], -1, 1), training=True)
+    assert x.shape == (5, 28, 28, 1)
+    assert float(tf.reduce_min(x)) >= 0.0 and float(tf.reduce_max(x)) <= 1.0  # sigmoid mean image
+    d_logits, q = d(x, training=True)
+    assert d_logits.shape == (5,) and q.shape == (5, 12)
+
+
+def test_intermediate_shapes_follow_table_1(nets):
+    g, d = nets
+    h = tf.random.uniform([2, 74])
+    shapes = []
+    for layer in g.net.layers:
+        h = layer(h)
+        shapes.append(tuple(h.shape[1:]))
+    assert (1024,) in shapes and (7, 7, 128) in shapes and (14, 14, 64) in shapes and shapes[-1] == (28, 28, 1)
+    h = tf.zeros([2, 28, 28, 1])
+    trunk_shapes = []
+    for layer in d.trunk.layers:
+        h = layer(h)
+        trunk_shapes.append(tuple(h.shape[1:]))
+    assert (14, 14, 64) in trunk_shapes and (7, 7, 128) in trunk_shapes and trunk_shapes[-1] == (1024,)
+
+
+def test_layer_order_bn_and_activation_placement():
+    g = networks.Generator(architectures.MNIST, 74)
+    kinds = [type(l).__name__ for l in g.net.layers]
+    assert kinds == ["Dense", "BatchNormalization", "ReLU", "Dense", "BatchNormalization", "ReLU",
+                     "Reshape", "Conv2DTranspose", "BatchNormalization", "ReLU",
+                     "Conv2DTranspose", "Activation"]
+    d = networks.DiscriminatorQ(architectures.MNIST, 12)
+    kinds = [type(l).__name__ for l in d.trunk.layers]
+    assert kinds == ["Conv2D", "LeakyReLU", "Conv2D", "BatchNormalization", "LeakyReLU",
+                     "Flatten", "Dense", "BatchNormalization", "LeakyReLU"]
+    assert [type(l).__name__ for l in d.q_head.layers] == ["Dense", "BatchNormalization", "LeakyReLU", "Dense"]
+
+
+def test_official_hyperparameters_of_layers():
+    d = networks.DiscriminatorQ(architectures.MNIST, 12)
+    g = networks.Generator(architectures.MNIST, 74)
+    for layer in d.trunk.layers + g.net.layers:
+        name = type(layer).__name__
+        if name == "BatchNormalization":
+            assert layer.epsilon == pytest.approx(1e-5) and layer.momentum == pytest.approx(0.9)
+        if name == "LeakyReLU":
+            assert layer.negative_slope == pytest.approx(0.01)
+        if name in ("Conv2D", "Conv2DTranspose"):
+            assert layer.kernel_size == (4, 4) and layer.strides == (2, 2) and layer.padding == "same"
+    slope = networks.DiscriminatorQ(architectures.MNIST, 12, leaky_slope=0.1)
+    assert [l.negative_slope for l in slope.trunk.layers if type(l).__name__ == "LeakyReLU"] == [0.1, 0.1, 0.1]
+
+
+def test_initialisation_statistics():
+    g = networks.Generator(architectures.MNIST, 74)
+    d = networks.DiscriminatorQ(architectures.MNIST, 12)
+    big_fc = g.net.layers[3].kernel.numpy()
+    assert abs(big_fc.std() - 0.02) < 0.001 and abs(big_fc.mean()) < 0.001
+    conv = d.trunk.layers[2].kernel.numpy()
+    assert np.abs(conv).max() <= 0.04 + 1e-6  # truncated normal: within 2 sd
+    assert 0.012 < conv.std() < 0.02
+    gamma = g.net.layers[4].gamma.numpy()
+    assert abs(gamma.mean() - 1.0) < 0.002 and abs(gamma.std() - 0.02) < 0.002
+    for v in g.trainable_variables + d.trainable_variables:
+        if v.path.endswith("bias") or v.path.endswith("beta"):
+            assert np.all(v.numpy() == 0.0)

@@ -1,0 +1,90 @@
+"""The runner, end to end in a subprocess, as a user runs it."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO
+
+
+def _run(args, tmp_path, timeout=600):
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run([sys.executable, "-m", "infogan_tf.reproduce"] + args, cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_dir, tmp_path):
+    logdir, out = tmp_path / "runs", tmp_path / "results"
+    args = ["--figure=mnist_rotation", "--steps=3", "--batch_size=16", f"--data_dir={mnist_data_dir}",
+            f"--logdir={logdir}", f"--output_dir={out}", "--noxla"]
+    r = _run(args, tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    png = out / "mnist_rotation.png"
+    assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    info = json.loads((out / "mnist_rotation.json").read_text())
+    assert info["code"] in ("c2", "c3") and "chosen automatically as 'rotation'" in info["how_chosen"]
+    assert info["seed"] == 0 and info["command"].startswith("python -m infogan_tf.reproduce")
+    run_dir = logdir / "mnist" / "seed0"
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["step"] == 3 and 0.0 <= metrics["evaluation"]["c1"]["accuracy"] <= 1.0
+    assert (run_dir / "saved_model" / "saved_model.pb").exists()
+    assert any(f.startswith("ckpt-3") for f in os.listdir(run_dir / "checkpoints"))
+    assert os.listdir(run_dir / "tensorboard")
+    assert "step 3/3" in r.stderr  # progress on the console
+
+    # A second figure of the same experiment reuses the trained run instead of retraining.
+    r2 = _run(args[:1] + ["--figure=mnist_width"] + args[1:], tmp_path)
+    assert r2.returncode == 0, r2.stderr[-3000:]
+    assert "reusing the trained run" in r2.stderr and "step 1/3" not in r2.stderr
+    assert (out / "mnist_width.png").exists()
+
+    # Asking for more steps resumes from the checkpoint.
+    r3 = _run([a if not a.startswith("--steps") else "--steps=5" for a in args], tmp_path)
+    assert r3.returncode == 0, r3.stderr[-3000:]
+    assert "at step 3" in r3.stderr and "resumed from" in r3.stderr
+    assert "step 4/5" in r3.stderr and "step 5/5" in r3.stderr and "step 1/5" not in r3.stderr
+
+
+def test_unknown_figure_lists_valid_names(tmp_path):
+    r = _run(["--figure=mnist_rotaton"], tmp_path, timeout=120)
+    assert r.returncode != 0
+    assert "unknown figure 'mnist_rotaton'" in r.stderr and "mnist_rotation" in r.stderr and "all_mnist" in r.stderr
+
+
+@pytest.mark.parametrize("flag, message", [("--steps=0", "--steps=0: must be a positive integer"),
+                                           ("--batch_size=-4", "--batch_size=-4: must be a positive integer"),
+                                           ("--seed=-1", "--seed=-1: must be >= 0")])
+def test_bad_flag_values_are_named(flag, message, tmp_path):
+    r = _run(["--figure=mnist_rotation", flag], tmp_path, timeout=120)
+    assert r.returncode != 0 and message in r.stderr
+
+
+def test_missing_figure_flag_lists_valid_names(tmp_path):
+    r = _run([], tmp_path, timeout=120)
+    assert r.returncode != 0 and "--figure is required" in r.stderr and "mnist_width" in r.stderr
+
+
+def test_missing_data_fails_fast_with_instructions(tmp_path):
+    t = time.time()
+    r = _run(["--figure=mnist_rotation", f"--data_dir={tmp_path}", "--nodownload",
+              f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'out'}"], tmp_path, timeout=120)
+    assert r.returncode == 2
+    assert "not prepared" in r.stderr and "--data_dir" in r.stderr and "TFDS_DATA_DIR" in r.stderr
+    assert time.time() - t < 60
+
+
+def test_changed_config_in_same_run_dir_is_refused(mnist_data_dir, tmp_path):
+    logdir = tmp_path / "runs"
+    run_dir = logdir / "mnist" / "seed0"
+    run_dir.mkdir(parents=True)
+    from infogan_tf import configs
+    cfg = configs.Registry().experiment("mnist")
+    cfg["train"]["batch_size"] = 99
+    (run_dir / "config.json").write_text(json.dumps({"experiment": cfg, "seed": 0}))
+    r = _run(["--figure=mnist_rotation", "--steps=2", "--batch_size=16", f"--data_dir={mnist_data_dir}",
+              f"--logdir={logdir}", f"--output_dir={tmp_path / 'out'}", "--noxla"], tmp_path)
+    assert r.returncode == 2 and "different configuration" in r.stderr and "--retrain" in r.stderr
