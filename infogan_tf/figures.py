@@ -109,6 +109,16 @@ def render(name: str, fig: dict, runs: dict, output_dir: str, code_override: Opt
             entropy = run.model.spec.code(code).entropy
             curves[label] = [(r["step"], r[f"L_I/{code}"]) for r in trainer.read_history(run.run_dir)]
         save_mi_curve(curves, entropy, path, fig.get("title", name), max_step=fig.get("max_step"))
+        csv_path = os.path.join(output_dir, f"{name}.csv")
+        by_step = {}
+        for label, points in curves.items():
+            for step, value in points:
+                by_step.setdefault(step, {})[label] = value
+        with open(csv_path, "w") as f:
+            f.write("step," + ",".join(f"L_I_{label}" for label in curves) + "\n")
+            for step in sorted(by_step):
+                f.write(f"{step}," + ",".join(f"{by_step[step].get(l, float('nan')):.6f}" for l in curves) + "\n")
+        info["data"] = csv_path
         info.update(code=code, entropy=entropy, curve_points={k: len(v) for k, v in curves.items()})
         for label, pts in curves.items():
             arr = np.asarray(pts)

@@ -67,10 +67,17 @@ def main(argv):
         names = registry.expand(FLAGS.figure)
     except configs.ConfigError as e:
         raise UsageError(str(e)) from None
-    if FLAGS.code is not None and len(names) != 1:
-        raise UsageError("--code applies to a single traversal figure, not a group")
+    if FLAGS.code is not None:
+        if len(names) != 1 or registry.figures[names[0]]["kind"] not in ("categorical", "continuous"):
+            raise UsageError("--code applies to a single traversal figure, not to a group or a curve")
+        fig = registry.figures[names[0]]
+        codes = [c["name"] for c in registry.experiment(fig["experiment"])["latent"]["codes"]
+                 if c["type"] == fig["kind"]]
+        if FLAGS.code not in codes:
+            raise UsageError(f"--code={FLAGS.code}: figure {names[0]} varies a {fig['kind']} code; "
+                             f"valid: {', '.join(codes)}")
 
-    from infogan_tf import data, experiment, figures  # noqa: E402 (TensorFlow loads here)
+    from infogan_tf import data, experiment, figures, trainer  # noqa: E402 (TensorFlow loads here)
 
     experiments = []
     for name in names:
@@ -94,7 +101,14 @@ def main(argv):
         except (data.DataUnavailableError, experiment.IncompatibleRunError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
+        except (KeyboardInterrupt, trainer.TrainingInterrupted):
+            print(f"interrupted: {exp} is checkpointed in {FLAGS.logdir}; run the same command to resume",
+                  file=sys.stderr)
+            return 130
     os.makedirs(FLAGS.output_dir, exist_ok=True)
+    for exp, run in runs.items():
+        with open(os.path.join(FLAGS.output_dir, f"{exp}_metrics.json"), "w") as f:
+            json.dump(run.metrics, f, indent=2)
     command = " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
     for name in names:
         info = figures.render(name, registry.figures[name], runs, FLAGS.output_dir,

@@ -115,8 +115,8 @@ class InfoGAN(tf.Module):
             rng=self.rng, step=self.step, train_seconds=self.train_seconds)
 
 
-class _StopRequested(Exception):
-    pass
+class TrainingInterrupted(Exception):
+    """Training was stopped by SIGTERM; a checkpoint of the last finished step was saved."""
 
 
 def _format_eta(seconds: float) -> str:
@@ -157,7 +157,7 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
         return _last_history(history_path)
 
     def request_stop(signum, frame):
-        raise _StopRequested(signal.Signals(signum).name)
+        raise TrainingInterrupted(signal.Signals(signum).name)
 
     previous_handler = signal.signal(signal.SIGTERM, request_stop)
     iterator = iter(batches_from(start))
@@ -194,7 +194,7 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
                     model.train_seconds.assign(seconds_before + time.time() - t_session)
                     manager.save(checkpoint_number=step)
                 writer.flush()
-    except (KeyboardInterrupt, _StopRequested) as e:
+    except (KeyboardInterrupt, TrainingInterrupted) as e:
         model.train_seconds.assign(seconds_before + time.time() - t_session)
         path = manager.save(checkpoint_number=int(model.step))
         logging.warning("interrupted (%s) at step %d; saved %s. Run the same command again to resume.",

@@ -35,6 +35,7 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_d
     assert any(f.startswith("ckpt-3") for f in os.listdir(run_dir / "checkpoints"))
     assert os.listdir(run_dir / "tensorboard")
     assert "step 3/3" in r.stderr  # progress on the console
+    assert json.loads((out / "mnist_metrics.json").read_text())["step"] == 3
 
     # A second figure of the same experiment reuses the trained run instead of retraining.
     r2 = _run(args[:1] + ["--figure=mnist_width"] + args[1:], tmp_path)
@@ -63,6 +64,13 @@ def test_bad_flag_values_are_named(flag, message, tmp_path):
     assert r.returncode != 0 and message in r.stderr
 
 
+def test_code_override_is_checked_against_the_figure(tmp_path):
+    r = _run(["--figure=mnist_rotation", "--code=c1"], tmp_path, timeout=120)
+    assert r.returncode != 0 and "--code=c1" in r.stderr and "valid: c2, c3" in r.stderr
+    r = _run(["--figure=all_mnist", "--code=c2"], tmp_path, timeout=120)
+    assert r.returncode != 0 and "single traversal figure" in r.stderr
+
+
 def test_missing_figure_flag_lists_valid_names(tmp_path):
     r = _run([], tmp_path, timeout=120)
     assert r.returncode != 0 and "--figure is required" in r.stderr and "mnist_width" in r.stderr
@@ -88,3 +96,45 @@ def test_changed_config_in_same_run_dir_is_refused(mnist_data_dir, tmp_path):
     r = _run(["--figure=mnist_rotation", "--steps=2", "--batch_size=16", f"--data_dir={mnist_data_dir}",
               f"--logdir={logdir}", f"--output_dir={tmp_path / 'out'}", "--noxla"], tmp_path)
     assert r.returncode == 2 and "different configuration" in r.stderr and "--retrain" in r.stderr
+
+
+def test_figure_1_runner_trains_both_baselines_and_plots_them(mnist_data_dir, tmp_path):
+    out = tmp_path / "results"
+    r = _run(["--figure=mnist_mi_curve", "--steps=3", "--batch_size=16", f"--data_dir={mnist_data_dir}",
+              f"--logdir={tmp_path / 'runs'}", f"--output_dir={out}", "--noxla", "--noexport"], tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (out / "mnist_mi_curve.png").exists()
+    rows = (out / "mnist_mi_curve.csv").read_text().splitlines()
+    assert rows[0] == "step,L_I_InfoGAN,L_I_GAN" and [row.split(",")[0] for row in rows[1:]] == ["1", "2", "3"]
+    info = json.loads((out / "mnist_mi_curve.json").read_text())
+    assert info["entropy"] == pytest.approx(2.302585, abs=1e-6)
+    assert set(info["experiments"]) == {"mnist_mi_infogan", "mnist_mi_gan"}
+    gan = json.loads((out / "mnist_mi_gan_metrics.json").read_text())
+    assert gan["step"] == 3 and "saved_model" not in gan
+
+
+def test_sigterm_mid_training_checkpoints_and_the_rerun_resumes(mnist_data_dir, tmp_path):
+    import signal
+
+    base = ["--figure=mnist_rotation", "--batch_size=16", f"--data_dir={mnist_data_dir}",
+            f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'out'}", "--noxla", "--noexport"]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    proc = subprocess.Popen([sys.executable, "-m", "infogan_tf.reproduce", "--steps=400"] + base, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    seen = []
+    deadline = time.time() + 300
+    for line in proc.stderr:
+        seen.append(line)
+        if "step 20/400" in line or time.time() > deadline:
+            break
+    proc.send_signal(signal.SIGTERM)
+    _, rest = proc.communicate(timeout=120)
+    stderr = "".join(seen) + rest
+    assert proc.returncode == 130, stderr[-3000:]
+    assert "run the same command to resume" in stderr
+    ckpts = os.listdir(tmp_path / "runs" / "mnist" / "seed0" / "checkpoints")
+    saved = max(int(f.split("-")[1].split(".")[0]) for f in ckpts if f.startswith("ckpt-"))
+    assert 20 <= saved < 400
+
+    r = _run(base + [f"--steps={saved + 2}"], tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert f"at step {saved}" in r.stderr and f"step {saved + 1}/{saved + 2}" in r.stderr
