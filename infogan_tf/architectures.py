@@ -77,7 +77,85 @@ MNIST = Architecture(
     source="paper Table 1; openai/InfoGAN regularized_gan.py (network_type='mnist')",
 )
 
-ARCHITECTURES = {a.name: a for a in (MNIST,)}
+# Table 2. The generator has no batch norm on u128 and u64, as the table prints it.
+SVHN = Architecture(
+    name="svhn",
+    image_shape=(32, 32, 3),
+    generator=(
+        fc(2 * 2 * 448, bn=True, act="relu"),
+        reshape(2, 2, 448),
+        deconv(256, bn=True, act="relu"),
+        deconv(128, act="relu"),
+        deconv(64, act="relu"),
+        deconv(3, act="tanh"),
+    ),
+    trunk=(
+        conv(64),
+        conv(128, bn=True),
+        conv(256, bn=True),
+        FLATTEN,
+    ),
+    d_head=(fc(1),),
+    q_head=(fc(128, bn=True, act="lrelu"), fc("q")),
+    source="paper Table 2",
+)
+
+# Table 3: the SVHN networks; only the generator's input size (228) differs, and that comes
+# from the latent spec.
+CELEBA = dataclasses.replace(SVHN, name="celeba", source="paper Table 3 (as Table 2)")
+
+# Table 4. D and Q share everything but their output units.
+FACES = Architecture(
+    name="faces",
+    image_shape=(32, 32, 1),
+    generator=(
+        fc(1024, bn=True, act="relu"),
+        fc(8 * 8 * 128, bn=True, act="relu"),
+        reshape(8, 8, 128),
+        deconv(64, bn=True, act="relu"),
+        deconv(1, act="sigmoid"),
+    ),
+    trunk=(
+        conv(64),
+        conv(128, bn=True),
+        FLATTEN,
+        fc(1024, bn=True, act="lrelu"),
+    ),
+    d_head=(fc(1),),
+    q_head=(fc("q"),),
+    source="paper Table 4",
+)
+
+# Table 6. The two stride-1 convolutions keep 8x8 (SAME padding); the two stride-1 up-convolutions
+# likewise, and three stride-2 up-convolutions reach 64x64.
+CHAIRS = Architecture(
+    name="chairs",
+    image_shape=(64, 64, 1),
+    generator=(
+        fc(1024, bn=True, act="relu"),
+        fc(8 * 8 * 256, bn=True, act="relu"),
+        reshape(8, 8, 256),
+        deconv(256, stride=1, bn=True, act="relu"),
+        deconv(256, stride=1, bn=True, act="relu"),
+        deconv(128, bn=True, act="relu"),
+        deconv(64, bn=True, act="relu"),
+        deconv(1, act="sigmoid"),
+    ),
+    trunk=(
+        conv(64),
+        conv(128, bn=True),
+        conv(256, bn=True),
+        conv(256, stride=1, bn=True),
+        conv(256, stride=1, bn=True),
+        FLATTEN,
+        fc(1024, bn=True, act="lrelu"),
+    ),
+    d_head=(fc(1),),
+    q_head=(fc("q"),),
+    source="paper Table 6",
+)
+
+ARCHITECTURES = {a.name: a for a in (MNIST, SVHN, CELEBA, FACES, CHAIRS)}
 
 
 def get(name: str) -> Architecture:

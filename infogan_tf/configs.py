@@ -53,6 +53,8 @@ class Registry:
                     if key in target:
                         raise ConfigError(f"{path}: {section[:-1]} {key!r} is defined twice")
                     target[key] = value
+        if "all" not in self.groups:
+            self.groups["all"] = list(self.figures)  # every figure, in file order
         self.experiments = {name: self._resolve(name, raw_exps, []) for name in raw_exps}
         for name, fig in self.figures.items():
             for exp in self.figure_experiments(name):

@@ -1,4 +1,13 @@
-"""Input pipelines: TFDS datasets held in memory as uint8, fed by an exactly resumable tf.data pipeline.
+"""Input pipelines: datasets held in memory as uint8, fed by an exactly resumable tf.data pipeline.
+
+Sources (the ``dataset`` entry of an experiment config, a name or a dict with ``source``):
+
+- ``tfds``: a TensorFlow Datasets dataset (``mnist``, ``svhn_cropped``, ``celeb_a``), optionally
+  centre-cropped and resized (CelebA: the central 108x108 of the aligned 218x178 images, resized
+  to 32x32 with area averaging; the paper does not state its crop);
+- ``image_folder``: a directory of image files under the data dir (3D Faces, 3D Chairs), converted to
+  grey, optionally cropped to the object's bounding box, resized;
+- ``shapes``: the procedurally generated dataset of ``infogan_tf.shapes``.
 
 Data location, in order: the ``data_dir`` argument (the runner's ``--data_dir``), the
 ``TFDS_DATA_DIR`` environment variable, TFDS's default (~/tensorflow_datasets). A dataset that is not
@@ -7,15 +16,25 @@ fails at once with an error that says how to point at a prepared data dir, inste
 for minutes.
 """
 
+import dataclasses
 import os
 import socket
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
 
 # Where TFDS downloads each dataset from; checked before a download is attempted.
-DOWNLOAD_HOSTS = {"mnist": "storage.googleapis.com"}
+DOWNLOAD_HOSTS = {"mnist": "storage.googleapis.com", "svhn_cropped": "ufldl.stanford.edu",
+                  "celeb_a": "drive.google.com"}
+# What to tell a user when a dataset cannot be had.
+MANUAL_HINTS = {
+    "celeb_a": ("TFDS's CelebA download often fails on Google Drive quotas: download "
+                "img_align_celeba.zip, list_eval_partition.txt, identity_CelebA.txt, list_attr_celeba.txt "
+                "and list_landmarks_align_celeba.txt by hand and place them in <data_dir>/downloads/manual/, "
+                "then run again."),
+}
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
 class DataUnavailableError(RuntimeError):
@@ -37,10 +56,13 @@ def _reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
         return False
 
 
-def load_split(name: str, split: str, data_dir: Optional[str] = None,
-               download: bool = True) -> Tuple[np.ndarray, np.ndarray]:
-    """Loads a whole TFDS split into memory: (images uint8 [N, H, W, C], labels int64 [N]).
+def load_split(name: str, split: str, data_dir: Optional[str] = None, download: bool = True,
+               crop: Optional[Tuple[int, int]] = None,
+               size: Optional[int] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """Loads a whole TFDS split into memory: (images uint8 [N, H, W, C], labels int64 [N] or None).
 
+    ``crop`` (height, width) takes the central region and ``size`` resizes it to size x size with
+    area averaging, image by image as the split streams in, so only the small images are held.
     With ``download=False`` a dataset that is not prepared is an error instead of a download.
     """
     import tensorflow_datasets as tfds  # imported here: it is slow to import
@@ -58,20 +80,39 @@ def load_split(name: str, split: str, data_dir: Optional[str] = None,
             raise DataUnavailableError(
                 f"TFDS dataset '{name}' is not prepared in {where!r} and downloading is off "
                 f"(--nodownload). Point --data_dir (or TFDS_DATA_DIR) at a prepared TFDS data dir that "
-                f"contains '{name}/{builder.version}/', e.g. --data_dir=../shared/tensorflow_datasets.")
-        if not _reachable(host):
+                f"contains '{name}/{builder.version}/', e.g. --data_dir=../shared/tensorflow_datasets. "
+                + MANUAL_HINTS.get(name, ""))
+        manual = os.path.join(where, "downloads", "manual")
+        have_manual = os.path.isdir(manual) and bool(os.listdir(manual))
+        if not have_manual and not _reachable(host):
             raise DataUnavailableError(
                 f"TFDS dataset '{name}' is not prepared in {where!r} and its download host {host} "
                 f"cannot be reached. Point --data_dir (or the TFDS_DATA_DIR environment variable) at a "
                 f"prepared TFDS data dir that contains '{name}/{builder.version}/', for example "
-                f"--data_dir=../shared/tensorflow_datasets, or run once with internet access.")
-        builder.download_and_prepare()
+                f"--data_dir=../shared/tensorflow_datasets, or run once with internet access. "
+                + MANUAL_HINTS.get(name, ""))
+        builder.download_and_prepare()  # TFDS reads <data_dir>/downloads/manual/ by itself
     splits = builder.info.splits
     if split not in splits:
         raise ValueError(f"dataset '{name}' has no split {split!r}; it has {sorted(splits.keys())}")
-    ds = builder.as_dataset(split=split, batch_size=-1, shuffle_files=False)
-    arrays = tfds.as_numpy(ds)
-    return arrays["image"], arrays["label"]
+    has_label = "label" in builder.info.features
+
+    def prepare(example):
+        image = example["image"]
+        if crop is not None:
+            h, w = tf.shape(image)[0], tf.shape(image)[1]
+            image = tf.image.crop_to_bounding_box(image, (h - crop[0]) // 2, (w - crop[1]) // 2, crop[0], crop[1])
+        if size is not None:
+            image = tf.image.resize(image, (size, size), method="area")
+            image = tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
+        return image, (example["label"] if has_label else tf.constant(-1, tf.int64))
+
+    ds = builder.as_dataset(split=split, shuffle_files=False).map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    images, labels = [], []
+    for x, y in ds.batch(4096).as_numpy_iterator():
+        images.append(x)
+        labels.append(y)
+    return np.concatenate(images), (np.concatenate(labels).astype(np.int64) if has_label else None)
 
 
 def to_float(images: tf.Tensor, output_activation: str) -> tf.Tensor:
@@ -109,3 +150,106 @@ def training_batches(images: np.ndarray, batch_size: int, seed: int, start_step:
     ds = ds.map(lambda idx: to_float(tf.gather(table, idx), output_activation),
                 num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+@dataclasses.dataclass
+class Split:
+    """A dataset split in memory: uint8 images, integer labels (or None), known factors (or None)."""
+
+    images: np.ndarray
+    labels: Optional[np.ndarray] = None
+    factors: Optional[Dict[str, np.ndarray]] = None
+
+
+def dataset_options(dataset) -> dict:
+    """Normalises a config's ``dataset`` entry: a TFDS name or a dict with ``source``."""
+    if isinstance(dataset, str):
+        return {"source": "tfds", "name": dataset}
+    if not isinstance(dataset, dict) or "source" not in dataset:
+        raise ValueError(f"dataset must be a TFDS name or a dict with 'source'; got {dataset!r}")
+    if dataset["source"] not in ("tfds", "image_folder", "shapes"):
+        raise ValueError(f"dataset source {dataset['source']!r} is not one of tfds, image_folder, shapes")
+    return dict(dataset)
+
+
+def load_image_folder(root: str, size: int, crop: Optional[str] = "bbox", grey: bool = True,
+                      limit: Optional[int] = None) -> np.ndarray:
+    """All images below ``root`` (recursively, sorted by path) as uint8 [N, size, size, 1 or 3].
+
+    ``crop="bbox"`` crops each image to the bounding box of its non-background pixels (background =
+    the colour of the top-left pixel), made square and padded by 5%, before resizing; ``None``
+    resizes the whole image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if not os.path.isdir(root):
+        raise DataUnavailableError(f"image folder {root!r} does not exist")
+    paths = []
+    for dirpath, _, files in os.walk(root):
+        paths.extend(os.path.join(dirpath, f) for f in files if f.lower().endswith(IMAGE_EXTENSIONS))
+    paths.sort()
+    if not paths:
+        raise DataUnavailableError(
+            f"no image files ({', '.join(IMAGE_EXTENSIONS)}) found below {root!r}")
+    if limit:
+        paths = paths[:limit]
+    out = np.empty((len(paths), size, size, 1 if grey else 3), np.uint8)
+    for i, path in enumerate(paths):
+        try:
+            with Image.open(path) as im:
+                im = im.convert("L" if grey else "RGB")
+                if crop == "bbox":
+                    im = _bbox_square(im)
+                elif crop is not None:
+                    raise ValueError(f"unknown crop {crop!r}; valid: 'bbox' or none")
+                im = im.resize((size, size), Image.Resampling.BOX)
+                arr = np.asarray(im, np.uint8)
+        except (UnidentifiedImageError, OSError) as e:
+            raise DataUnavailableError(f"cannot read image file {path!r}: {e}") from None
+        out[i] = arr[..., None] if grey else arr
+    return out
+
+
+def _bbox_square(im):
+    arr = np.asarray(im.convert("L"), np.int16)
+    diff = np.abs(arr - arr[0, 0]) > 8
+    if not diff.any():
+        return im
+    ys, xs = np.nonzero(diff)
+    cy, cx = (ys.min() + ys.max()) / 2.0, (xs.min() + xs.max()) / 2.0
+    half = max(ys.max() - ys.min(), xs.max() - xs.min()) / 2.0 * 1.05 + 1
+    box = tuple(int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
+    fill = im.getpixel((0, 0))
+    from PIL import Image
+    canvas = Image.new(im.mode, (box[2] - box[0], box[3] - box[1]), fill)
+    canvas.paste(im, (-box[0], -box[1]))
+    return canvas
+
+
+def load_dataset(dataset, split: str, data_dir: Optional[str] = None, download: bool = True) -> Split:
+    """Loads one split of an experiment's dataset (see the module docstring for the sources)."""
+    opts = dataset_options(dataset)
+    source = opts["source"]
+    if source == "tfds":
+        crop = tuple(opts["crop"]) if opts.get("crop") else None
+        images, labels = load_split(opts["name"], opts.get("splits", {}).get(split, split), data_dir,
+                                    download, crop=crop, size=opts.get("size"))
+        return Split(images, labels)
+    if source == "shapes":
+        from infogan_tf import shapes
+
+        n = int(opts.get("num_images", 20000) if split == "train" else opts.get("num_test_images", 2000))
+        seed = int(opts.get("seed", 0)) + (0 if split == "train" else 1_000_003)
+        images, factors = shapes.make(n, int(opts.get("size", 32)), bool(opts.get("color", False)), seed)
+        return Split(images, factors["shape"], factors)
+    # image_folder: the manual download, extracted under the data dir.
+    base = resolve_data_dir(data_dir) or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+    root = os.path.join(base, opts["path"])
+    if not os.path.isdir(root):
+        raise DataUnavailableError(
+            f"{opts.get('name', opts['path'])}: expected the extracted images in {root!r} "
+            f"({opts.get('layout', 'a directory of image files')}); {opts.get('get', '')}".strip())
+    if split != "train":
+        return Split(load_image_folder(root, int(opts["size"]), opts.get("crop", "bbox"),
+                                       opts.get("grey", True), limit=int(opts.get("num_test_images", 2000))))
+    return Split(load_image_folder(root, int(opts["size"]), opts.get("crop", "bbox"), opts.get("grey", True)))

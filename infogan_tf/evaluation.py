@@ -162,3 +162,53 @@ def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width
                    "rotation = principal-axis angle, width = spread across the principal axis; "
                    "Hungarian assignment of codes to factors" % (rows, steps)),
     }
+
+
+def majority_purity(predicted: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Accuracy when each category is read as its most frequent label (many-to-one; k > classes)."""
+    correct = 0
+    for c in range(k):
+        members = labels[predicted == c]
+        if len(members):
+            correct += np.bincount(members.astype(np.int64)).max()
+    return correct / float(len(labels))
+
+
+def factor_correlations(model, images: np.ndarray, factors: Dict[str, np.ndarray]) -> dict:
+    """|Pearson corr| between each continuous code's Q mean on real images and each known factor."""
+    post = posteriors(model, images)
+    out = {}
+    for code in model.spec.continuous:
+        means = post[code.name]["mean"]
+        row = {}
+        for name, values in factors.items():
+            if name == "shape":
+                continue
+            corrs = [abs(np.corrcoef(means[:, d], values)[0, 1]) for d in range(means.shape[1])]
+            row[name] = round(float(np.nan_to_num(max(corrs))), 4)
+        out[code.name] = row
+    return out
+
+
+def evaluate_run(model, cfg: dict, test) -> dict:
+    """The evaluation an experiment's config asks for, on its test split (a data.Split).
+
+    Always: every categorical code as a classifier when the split has labels. ``evaluation.factors``
+    (e.g. ["rotation", "width"]): the continuous-code factor scores. With known factors (shapes):
+    the correlations of every continuous code's Q mean with every factor.
+    """
+    result = {"evaluation": {}, "continuous_factors": {}}
+    if test is None:
+        return result
+    if test.labels is not None:
+        for code in model.spec.categorical:
+            r = categorical_accuracy(model, code.name, test.images, test.labels)
+            probs = posteriors(model, test.images)[code.name]["probs"]
+            r["majority_purity"] = majority_purity(probs.argmax(axis=1), test.labels, code.k)
+            result["evaluation"][code.name] = r
+    factors = cfg.get("evaluation", {}).get("factors")
+    if factors and model.spec.continuous:
+        result["continuous_factors"] = continuous_factor_scores(model, factors)
+    if test.factors is not None and model.spec.continuous:
+        result["factor_correlations"] = factor_correlations(model, test.images, test.factors)
+    return result

@@ -20,7 +20,9 @@ from absl import logging
 
 from infogan_tf import data, evaluation, export, figures, trainer
 
-# Keys a run may change without invalidating an existing run directory.
+# What decides the trained weights; a run directory is reused only if these match. ``steps`` may
+# grow (the run resumes); logging, evaluation and notes may change freely.
+_TRAINING_KEYS = ("dataset", "architecture", "mode", "latent", "leaky_slope", "train")
 _RESUMABLE_KEYS = ("steps",)
 
 
@@ -54,13 +56,13 @@ def _check_compatible(run_dir: str, cfg: dict, seed: int) -> None:
         return
     with open(path) as f:
         saved = json.load(f)
-    old = dict(saved["experiment"], train={k: v for k, v in saved["experiment"]["train"].items()
-                                           if k not in _RESUMABLE_KEYS})
-    new = dict(cfg, train={k: v for k, v in cfg["train"].items() if k not in _RESUMABLE_KEYS})
-    for key in ("logging", "notes", "paper"):
-        old.pop(key, None)
-        new.pop(key, None)
-    if old != new or saved.get("seed") != seed:
+
+    def what_trains(c):
+        out = {k: c.get(k) for k in _TRAINING_KEYS}
+        out["train"] = {k: v for k, v in (c.get("train") or {}).items() if k not in _RESUMABLE_KEYS}
+        return out
+
+    if what_trains(saved["experiment"]) != what_trains(cfg) or saved.get("seed") != seed:
         raise IncompatibleRunError(
             f"{run_dir} holds a run of a different configuration; pass --retrain to start it again "
             f"or choose another --logdir")
@@ -92,25 +94,25 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
     with open(os.path.join(run_dir, "config.json"), "w") as f:
         json.dump({"experiment": cfg, "seed": seed}, f, indent=2)
 
-    train_images, _ = data.load_split(cfg["dataset"], "train", data_dir, download)
-    test_images, test_labels = data.load_split(cfg["dataset"], "test", data_dir, download)
-    logging.info("%s: %d training images, %d test images", cfg["dataset"], len(train_images), len(test_images))
+    train = data.load_dataset(cfg["dataset"], "train", data_dir, download)
+    test = data.load_dataset(cfg["dataset"], "test", data_dir, download)
+    logging.info("%s: %d training images, %d test images", name, len(train.images), len(test.images))
     model = trainer.InfoGAN(cfg, seed=seed, jit_compile=jit_compile)
     tcfg, lcfg = cfg["train"], cfg.get("logging", {})
     act = model.arch.output_activation
-    cat_codes = [c.name for c in model.spec.categorical]
+    cat_codes = [c.name for c in model.spec.categorical] if test.labels is not None else []
 
     def on_eval(step):
         out = {}
         for code in cat_codes:
-            acc = evaluation.categorical_accuracy(model, code, test_images, test_labels)["accuracy"]
+            acc = evaluation.categorical_accuracy(model, code, test.images, test.labels)["accuracy"]
             logging.info("step %d: %s as a classifier, test accuracy %.4f", step, code, acc)
             out[f"eval/{code}_accuracy"] = acc
         return out
 
     t0 = time.time()
     last = trainer.fit(
-        model, lambda start: data.training_batches(train_images, model.batch_size, seed, start, act),
+        model, lambda start: data.training_batches(train.images, model.batch_size, seed, start, act),
         run_dir, total_steps=int(tcfg["steps"]), log_every=int(lcfg.get("log_every", 10)),
         checkpoint_every=int(lcfg.get("checkpoint_every", 250)),
         image_every=int(lcfg.get("image_every", 0)), eval_every=int(lcfg.get("eval_every", 0)),
@@ -122,27 +124,26 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
     if os.path.exists(metrics_path):
         with open(metrics_path) as f:
             previous = json.load(f)
-    if previous.get("step") == int(model.step) and previous.get("evaluation"):
+    if previous.get("step") == int(model.step) and "evaluation" in previous:
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
         return Run(cfg, run_dir, model, previous)
 
-    evaluation_results = {c: evaluation.categorical_accuracy(model, c, test_images, test_labels)
-                          for c in cat_codes}
-    factor_scores = evaluation.continuous_factor_scores(model) if model.spec.continuous else {}
+    results = evaluation.evaluate_run(model, cfg, test)
     metrics = {
         "experiment": name, "seed": seed, "step": int(model.step),
         "train_wall_seconds": round(float(model.train_seconds.numpy()), 1),
         "this_invocation_seconds": round(time.time() - t0, 1),
         "commit": git_commit(), "command": " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:]),
-        "num_train_images": int(len(train_images)), "num_test_images": int(len(test_images)),
-        "final_logged": last, "evaluation": evaluation_results, "continuous_factors": factor_scores,
-        "jit_compile": jit_compile,
+        "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
+        "final_logged": last, "jit_compile": jit_compile, **results,
     }
-    for c, r in evaluation_results.items():
+    for c, r in results["evaluation"].items():
         logging.info("%s: %s test accuracy %.4f (error %.2f%%)", name, c, r["accuracy"], 100 * r["error"])
-    if factor_scores:
+    if results["continuous_factors"]:
         logging.info("%s: continuous codes by factor %s, scores %s", name,
-                     factor_scores["assignment"], factor_scores["scores"])
+                     results["continuous_factors"]["assignment"], results["continuous_factors"]["scores"])
+    if results.get("factor_correlations"):
+        logging.info("%s: |corr| of Q means with known factors %s", name, results["factor_correlations"])
     if do_export:
         metrics["saved_model"] = export.export(model, os.path.join(run_dir, "saved_model"))
         logging.info("exported SavedModel to %s", metrics["saved_model"])

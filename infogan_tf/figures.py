@@ -20,6 +20,19 @@ def mosaic(grid: np.ndarray, pad: int = 1, pad_value: float = 1.0) -> np.ndarray
     return out
 
 
+def _show_grid(ax, grid: np.ndarray, column_labels: Sequence[str], fontsize: int) -> None:
+    """Draws a [rows, cols, H, W, C] grid in [0, 1] on ``ax`` with one label under each column."""
+    img = np.clip(mosaic(grid), 0.0, 1.0)
+    if img.shape[-1] == 1:
+        ax.imshow(img[..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    else:
+        ax.imshow(img, interpolation="nearest")
+    w = grid.shape[3] + 1
+    ax.set_xticks([k * w + (w - 1) / 2 for k in range(grid.shape[1])])
+    ax.set_xticklabels(column_labels, fontsize=fontsize)
+    ax.set_yticks([])
+
+
 def to_unit_range(images: np.ndarray, output_activation: str) -> np.ndarray:
     return (images + 1.0) / 2.0 if output_activation == "tanh" else images
 
@@ -27,20 +40,9 @@ def to_unit_range(images: np.ndarray, output_activation: str) -> np.ndarray:
 def save_traversal(grid: np.ndarray, path: str, title: str, column_labels: Sequence[str],
                    xlabel: str, ylabel: str = "", subtitle: Optional[str] = None) -> str:
     """Writes a traversal sheet (grid in [0, 1]) with a title, column labels and axis labels."""
-    img = np.clip(mosaic(grid), 0.0, 1.0)
     rows, cols = grid.shape[:2]
-    fig_w = max(4.0, cols * 0.62)
-    fig_h = rows * 0.62 + 1.2
-    fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=120)
-    if img.shape[-1] == 1:
-        ax.imshow(img[..., 0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    else:
-        ax.imshow(img, interpolation="nearest")
-    h = grid.shape[2] + 1
-    w = grid.shape[3] + 1
-    ax.set_xticks([k * w + (w - 1) / 2 for k in range(cols)])
-    ax.set_xticklabels(column_labels, fontsize=7)
-    ax.set_yticks([])
+    fig, ax = plt.subplots(figsize=(max(4.0, cols * 0.62), rows * 0.62 + 1.2), dpi=120)
+    _show_grid(ax, grid, column_labels, fontsize=7)
     ax.set_xlabel(xlabel, fontsize=8)
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=8)
@@ -135,19 +137,30 @@ def render(name: str, fig: dict, runs: dict, output_dir: str, code_override: Opt
         code = code_override or fig["code"]
         order, labels = _category_order(run, code, fig.get("order_by_label", False))
         grid = evaluation.traverse(model, code, order, rows=rows, seed=seed)
-        mapped = fig.get("order_by_label") and "evaluation" in run.metrics
+        mapped = fig.get("order_by_label") and code in run.metrics.get("evaluation", {})
         xlabel = (f"{code}: one category per column, ordered by the digit Q matches it to (Hungarian, test split)"
                   if mapped else f"{code}: one category per column")
         acc = run.metrics.get("evaluation", {}).get(code, {}).get("accuracy")
         subtitle = f"{code} as a classifier: test accuracy {acc:.4f}" if acc is not None else None
+        if not fig.get("order_by_label"):
+            subtitle = (f"{code} named in the config (the paper chose its code after training; the sheet "
+                        f"of every code is {run.cfg['name']}_codes.png; --code overrides)")
         save_traversal(to_unit_range(grid, act), path, fig.get("title", name), labels, xlabel,
                        "rows: fixed z and other codes", subtitle)
         info.update(code=code, column_categories=order, column_labels=labels, accuracy=acc)
+        return info
+    if kind == "codes":
+        save_code_sheet(run, path, fig.get("title", name), seed=seed)
+        info.update(codes=[c.name for c in model.spec.codes])
         return info
     if kind == "continuous":
         factors = run.metrics.get("continuous_factors", {})
         if code_override:
             code, how = code_override, f"{code_override} set by --code"
+        elif "factor" not in fig:
+            code = fig["code"]
+            how = (f"{code} named in the config (the paper chose its code after training; the sheet of "
+                   f"every code is {run.cfg['name']}_codes.png; --code overrides)")
         else:
             factor = fig["factor"]
             code = factors["assignment"][factor]
@@ -168,3 +181,36 @@ def render(name: str, fig: dict, runs: dict, output_dir: str, code_override: Opt
                     factor_scores=factors.get("scores"))
         return info
     raise ValueError(f"figure {name!r}: unknown kind {kind!r}")
+
+
+def save_code_sheet(run, path: str, title: str, rows: int = 4, seed: int = 0) -> str:
+    """One block per code: ``rows`` fixed latents per block, the code varied along each row
+    (every category; continuous codes from -2 to 2)."""
+    from infogan_tf import evaluation
+
+    model = run.model
+    act = model.arch.output_activation
+    codes = model.spec.codes
+    blocks = []
+    for code in codes:
+        if code.kind == "categorical":
+            order, labels = _category_order(run, code.name, True)
+            values = order
+        else:
+            values = np.linspace(-2.0, 2.0, 10)
+            labels = [f"{v:.1f}" for v in values]
+        grid = to_unit_range(evaluation.traverse(model, code.name, values, rows=rows, seed=seed), act)
+        blocks.append((code, grid, labels))
+    max_cols = max(g.shape[1] for _, g, _ in blocks)
+    fig, axes = plt.subplots(len(blocks), 1, squeeze=False, dpi=110,
+                             figsize=(max(4.0, max_cols * 0.5), len(blocks) * (rows * 0.5 + 0.6) + 0.6))
+    for ax, (code, grid, labels) in zip(axes[:, 0], blocks):
+        _show_grid(ax, grid, labels, fontsize=6)
+        kind = f"Cat({code.k})" if code.kind == "categorical" else "continuous, -2..2"
+        ax.set_ylabel(f"{code.name}\n{kind}", fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

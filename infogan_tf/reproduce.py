@@ -110,6 +110,10 @@ def main(argv):
         with open(os.path.join(FLAGS.output_dir, f"{exp}_metrics.json"), "w") as f:
             json.dump(run.metrics, f, indent=2)
     command = " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
+    for exp, run in runs.items():  # every run also gets a sheet of every code
+        path = figures.save_code_sheet(run, os.path.join(FLAGS.output_dir, f"{exp}_codes.png"),
+                                       f"{exp}: every code, the other latents fixed along each row")
+        print(f"wrote {path}")
     for name in names:
         info = figures.render(name, registry.figures[name], runs, FLAGS.output_dir,
                               code_override=FLAGS.code)

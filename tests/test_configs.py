@@ -47,3 +47,62 @@ def test_bad_config_dirs_give_specific_errors(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps({"experiments": {"x": {"extends": "y"}}}))
     with pytest.raises(configs.ConfigError, match="extends unknown experiment 'y'"):
         configs.Registry(str(tmp_path))
+
+
+PAPER_FIGURES = ["faces_azimuth", "faces_elevation", "faces_lighting", "faces_width", "chairs_rotation",
+                 "chairs_width", "svhn_lighting", "svhn_plate_context", "celeba_azimuth", "celeba_glasses",
+                 "celeba_hair_style", "celeba_emotion", "mnist_mi_curve", "mnist_categorical",
+                 "mnist_gan_categorical", "mnist_rotation", "mnist_width"]
+
+
+def test_every_paper_figure_has_a_name_and_all_runs_them(registry):
+    assert set(PAPER_FIGURES) <= set(registry.figures)
+    assert set(registry.expand("all")) == set(registry.figures)
+
+
+def _input_dim(cfg):
+    from infogan_tf import latents
+    return latents.spec_from_config(cfg["latent"]).input_dim
+
+
+def test_generator_inputs_follow_the_tables(registry):
+    # Tables 2-7: SVHN 168, CelebA 228, 3D Faces 133, 3D Chairs 189.
+    assert _input_dim(registry.experiment("svhn")) == 168
+    assert _input_dim(registry.experiment("celeba")) == 228
+    for e in ("faces_azimuth", "faces_elevation", "faces_lighting"):
+        assert _input_dim(registry.experiment(e)) == 133
+    for e in ("chairs_rotation", "chairs_width"):
+        assert _input_dim(registry.experiment(e)) == 189
+
+
+@pytest.mark.parametrize("exp, d_lr, g_lr, lam", [("faces_azimuth", 2e-4, 5e-4, 0.2),
+                                                   ("faces_elevation", 4e-4, 3e-4, 0.1),
+                                                   ("faces_lighting", 8e-4, 3e-4, 0.1)])
+def test_table_5_per_factor_hyperparameters(registry, exp, d_lr, g_lr, lam):
+    t = registry.experiment(exp)["train"]
+    assert (t["d_lr"], t["g_lr"], t["lambda_cont"]) == (d_lr, g_lr, lam)
+
+
+@pytest.mark.parametrize("exp, lam_cont, lam_disc", [("chairs_rotation", 10.0, 1.0), ("chairs_width", 0.05, 2.0)])
+def test_table_7_separate_lambdas(registry, exp, lam_cont, lam_disc):
+    t = registry.experiment(exp)["train"]
+    assert (t["d_lr"], t["g_lr"], t["lambda_cont"], t["lambda_disc"]) == (2e-4, 1e-3, lam_cont, lam_disc)
+
+
+def test_paper_contradictions_are_stated_in_the_configs(registry):
+    assert any("four" in n and "168" in n for n in registry.experiment("svhn")["notes"])
+    assert any("three" in n and "189" in n for n in registry.experiment("chairs_rotation")["notes"])
+    assert any("108x108" in n for n in registry.experiment("celeba")["notes"])
+
+
+def test_figures_reuse_experiments_where_the_paper_shares_settings(registry):
+    assert registry.figure_experiments("faces_width") == registry.figure_experiments("faces_lighting")
+    assert registry.figure_experiments("celeba_glasses") == ["celeba"]
+
+
+def test_non_mnist_experiments_follow_the_paper(registry):
+    for name, cfg in registry.experiments.items():
+        if name.startswith("mnist"):
+            continue
+        assert cfg["leaky_slope"] == 0.1, name
+        assert all(c.get("learn_std") for c in cfg["latent"]["codes"] if c["type"] == "continuous"), name

@@ -73,3 +73,23 @@ def test_nonexistent_data_dir_is_named(tmp_path):
 def test_unknown_split_is_named(mnist_data_dir):
     with pytest.raises(ValueError, match="no split 'validation'"):
         data.load_split("mnist", "validation", mnist_data_dir)
+
+
+def test_manual_downloads_are_used_without_network(tmp_path, monkeypatch):
+    # CelebA's route: the files placed by hand in <data_dir>/downloads/manual/ are used offline.
+    import tensorflow_datasets as tfds
+
+    manual = tmp_path / "downloads" / "manual"
+    manual.mkdir(parents=True)
+    (manual / "img_align_celeba.zip").write_bytes(b"placeholder")
+    monkeypatch.setattr(data, "_reachable", lambda host, port=443, timeout=3.0: False)
+    calls = []
+
+    def fake_prepare(self, *args, **kwargs):
+        calls.append(self.name)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", fake_prepare)
+    with pytest.raises(RuntimeError, match="stop here"):
+        data.load_split("celeb_a", "train", str(tmp_path))
+    assert calls == ["celeb_a"]

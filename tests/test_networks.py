@@ -116,3 +116,68 @@ def test_initialisation_statistics():
     for v in g.trainable_variables + d.trainable_variables:
         if v.path.endswith("bias") or v.path.endswith("beta"):
             assert np.all(v.numpy() == 0.0)
+
+
+# Tables 2, 3, 4 and 6, hand-computed (q = number of Q outputs, here 16).
+Q = 16
+TABLES = {
+    # name: (G input, image shape, G trainable, trunk, D head, Q head)
+    "svhn": (168, (32, 32, 3),
+             _fc(168, 2 * 2 * 448) + _bn(1792) + _conv(4, 448, 256) + _bn(256) + _conv(4, 256, 128)
+             + _conv(4, 128, 64) + _conv(4, 64, 3),
+             _conv(4, 3, 64) + _conv(4, 64, 128) + _bn(128) + _conv(4, 128, 256) + _bn(256),
+             _fc(4 * 4 * 256, 1), _fc(4 * 4 * 256, 128) + _bn(128) + _fc(128, Q)),
+    "celeba": (228, (32, 32, 3),
+               _fc(228, 2 * 2 * 448) + _bn(1792) + _conv(4, 448, 256) + _bn(256) + _conv(4, 256, 128)
+               + _conv(4, 128, 64) + _conv(4, 64, 3),
+               _conv(4, 3, 64) + _conv(4, 64, 128) + _bn(128) + _conv(4, 128, 256) + _bn(256),
+               _fc(4 * 4 * 256, 1), _fc(4 * 4 * 256, 128) + _bn(128) + _fc(128, Q)),
+    "faces": (133, (32, 32, 1),
+              _fc(133, 1024) + _bn(1024) + _fc(1024, 8 * 8 * 128) + _bn(8192) + _conv(4, 128, 64) + _bn(64)
+              + _conv(4, 64, 1),
+              _conv(4, 1, 64) + _conv(4, 64, 128) + _bn(128) + _fc(8 * 8 * 128, 1024) + _bn(1024),
+              _fc(1024, 1), _fc(1024, Q)),
+    "chairs": (189, (64, 64, 1),
+               _fc(189, 1024) + _bn(1024) + _fc(1024, 8 * 8 * 256) + _bn(16384) + 2 * (_conv(4, 256, 256) + _bn(256))
+               + _conv(4, 256, 128) + _bn(128) + _conv(4, 128, 64) + _bn(64) + _conv(4, 64, 1),
+               _conv(4, 1, 64) + _conv(4, 64, 128) + _bn(128) + _conv(4, 128, 256) + _bn(256)
+               + 2 * (_conv(4, 256, 256) + _bn(256)) + _fc(8 * 8 * 256, 1024) + _bn(1024),
+               _fc(1024, 1), _fc(1024, Q)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_paper_tables_shapes_and_parameter_counts(name):
+    g_in, shape, g_params, trunk, d_head, q_head = TABLES[name]
+    arch = architectures.get(name)
+    g = networks.Generator(arch, g_in)
+    d = networks.DiscriminatorQ(arch, Q)
+    x = g(tf.random.uniform([3, g_in], -1, 1), training=True)
+    assert x.shape == (3,) + shape
+    lo, hi = float(tf.reduce_min(x)), float(tf.reduce_max(x))
+    if arch.output_activation == "tanh":
+        assert shape[-1] == 3 and -1.0 <= lo and hi <= 1.0
+    else:
+        assert shape[-1] == 1 and 0.0 <= lo and hi <= 1.0
+    d_logits, q = d(x, training=True)
+    assert d_logits.shape == (3,) and q.shape == (3, Q)
+    assert _count(g.trainable_variables) == g_params
+    assert _count(d.trunk.trainable_variables) == trunk
+    assert _count(d.d_head.trainable_variables) == d_head
+    assert _count(d.q_head.trainable_variables) == q_head
+
+
+def test_chairs_stride_one_layers_keep_8x8():
+    d = networks.DiscriminatorQ(architectures.CHAIRS, Q)
+    h = tf.zeros([1, 64, 64, 1])
+    sizes = []
+    for layer in d.trunk.layers:
+        h = layer(h)
+        if type(layer).__name__ == "Conv2D":
+            sizes.append(tuple(h.shape[1:3]))
+    assert sizes == [(32, 32), (16, 16), (8, 8), (8, 8), (8, 8)]
+
+
+def test_unknown_architecture_lists_valid_ones():
+    with pytest.raises(ValueError, match="valid: celeba, chairs, faces, mnist, svhn"):
+        architectures.get("cifar")
