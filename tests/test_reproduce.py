@@ -33,9 +33,18 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_d
     assert metrics["step"] == 3 and 0.0 <= metrics["evaluation"]["c1"]["accuracy"] <= 1.0
     assert (run_dir / "saved_model" / "saved_model.pb").exists()
     assert any(f.startswith("ckpt-3") for f in os.listdir(run_dir / "checkpoints"))
-    assert os.listdir(run_dir / "tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"tensors": 0})
+    events.Reload()
+    assert {"d_loss", "g_loss", "d_real", "d_fake", "L_I/c1", "L_I/c2", "L_I/c3", "L_I/total",
+            "eval/c1_accuracy", "traversal/c1", "traversal/c2", "perf/iterations_per_second"} <= set(events.Tags()["tensors"])
     assert "step 3/3" in r.stderr  # progress on the console
     assert json.loads((out / "mnist_metrics.json").read_text())["step"] == 3
+
+    from infogan_tf import report
+    text = report.summary(str(out))
+    acc = metrics["evaluation"]["c1"]["accuracy"]
+    assert f"Accuracy {acc:.4f}" in text and "| mnist_rotation | Figure 2c |" in text
 
     # A second figure of the same experiment reuses the trained run instead of retraining.
     r2 = _run(args[:1] + ["--figure=mnist_width"] + args[1:], tmp_path)
