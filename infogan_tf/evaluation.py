@@ -194,7 +194,8 @@ def evaluate_run(model, cfg: dict, test) -> dict:
     """The evaluation an experiment's config asks for, on its test split (a data.Split).
 
     Always: every categorical code as a classifier when the split has labels. ``evaluation.factors``
-    (e.g. ["rotation", "width"]): the continuous-code factor scores. With known factors (shapes):
+    (e.g. ["rotation", "width"]): the continuous-code factor scores over ``evaluation.factor_rows``
+    (default 100) rows of fixed latents. With known factors (shapes):
     the correlations of every continuous code's Q mean with every factor.
     """
     result = {"evaluation": {}, "continuous_factors": {}}
@@ -208,7 +209,8 @@ def evaluate_run(model, cfg: dict, test) -> dict:
             result["evaluation"][code.name] = r
     factors = cfg.get("evaluation", {}).get("factors")
     if factors and model.spec.continuous:
-        result["continuous_factors"] = continuous_factor_scores(model, factors)
+        rows = int(cfg.get("evaluation", {}).get("factor_rows", 100))
+        result["continuous_factors"] = continuous_factor_scores(model, factors, rows=rows)
     if test.factors is not None and model.spec.continuous:
         result["factor_correlations"] = factor_correlations(model, test.images, test.factors)
     return result

@@ -46,6 +46,8 @@ def _run(name, data_dir, logdir):
         cfg = copy.deepcopy(REGISTRY.experiment(name))
         cfg["train"].update(steps=1, batch_size=4)
         cfg["logging"] = {"log_every": 1, "checkpoint_every": 1}
+        if "evaluation" in cfg:
+            cfg["evaluation"]["factor_rows"] = 4
         if isinstance(cfg["dataset"], dict) and cfg["dataset"]["source"] == "shapes":
             cfg["dataset"].update(num_images=64, num_test_images=32)
         _RUNS[name] = experiment.run_experiment(cfg, seed=0, log_dir=logdir, data_dir=data_dir,
