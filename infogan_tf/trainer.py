@@ -10,6 +10,7 @@ term.
 import json
 import os
 import signal
+import threading
 import time
 from typing import Callable, Dict, Optional
 
@@ -136,7 +137,7 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
     ``batches_from(step)`` returns the real-image batches starting at iteration ``step``. Writes
     TensorBoard events to ``run_dir/tensorboard``, one JSON line per logged step to
     ``run_dir/history.jsonl`` and checkpoints to ``run_dir/checkpoints`` (every ``checkpoint_every``
-    steps, at the end, and on SIGINT/SIGTERM). ``on_images(step, writer)`` and
+    steps, at the end, and after the step in progress when SIGINT or SIGTERM arrives). ``on_images(step, writer)`` and
     ``on_eval(step) -> dict`` are called every ``image_every`` / ``eval_every`` steps.
     Returns the last logged metrics.
     """
@@ -156,10 +157,18 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
         logging.info("%s already trained to step %d (asked for %d)", run_dir, start, total_steps)
         return _last_history(history_path)
 
-    def request_stop(signum, frame):
-        raise TrainingInterrupted(signal.Signals(signum).name)
+    # A signal only sets a flag; the loop stops after the step in progress. (Raising from the
+    # handler is unreliable: an exception raised while `logging` writes is swallowed by it.)
+    stop = {}
 
-    previous_handler = signal.signal(signal.SIGTERM, request_stop)
+    def request_stop(signum, frame):
+        if stop:  # a second signal: stop at once
+            raise KeyboardInterrupt
+        stop["signal"] = signal.Signals(signum).name
+
+    previous_handlers = {}
+    if threading.current_thread() is threading.main_thread():  # signals can only be caught there
+        previous_handlers = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
     iterator = iter(batches_from(start))
     t_session, t_window, window_steps = time.time(), time.time(), 0
     seconds_before = float(model.train_seconds.numpy())
@@ -194,6 +203,8 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
                     model.train_seconds.assign(seconds_before + time.time() - t_session)
                     manager.save(checkpoint_number=step)
                 writer.flush()
+                if stop and step < total_steps:
+                    raise TrainingInterrupted(stop["signal"])
     except (KeyboardInterrupt, TrainingInterrupted) as e:
         model.train_seconds.assign(seconds_before + time.time() - t_session)
         path = manager.save(checkpoint_number=int(model.step))
@@ -201,7 +212,8 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
                         type(e).__name__ if isinstance(e, KeyboardInterrupt) else e, int(model.step), path)
         raise
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
         writer.flush()
     return last
 
