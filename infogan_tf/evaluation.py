@@ -56,17 +56,25 @@ def match_categories(predicted: np.ndarray, labels: np.ndarray, k: int, num_labe
     }
 
 
-def categorical_accuracy(model, code_name: str, images: np.ndarray, labels: np.ndarray) -> dict:
+def categorical_accuracy(model, code_name: str, images: np.ndarray, labels: np.ndarray,
+                         post: Dict[str, Dict[str, np.ndarray]] = None) -> dict:
+    """``code_name`` as a classifier (Hungarian-matched), with majority purity; ``post`` reuses
+    precomputed ``posteriors(model, images)``."""
     code = model.spec.code(code_name)
-    probs = posteriors(model, images)[code_name]["probs"]
+    post = posteriors(model, images) if post is None else post
+    predicted = post[code_name]["probs"].argmax(axis=1)
     num_labels = int(max(labels.max() + 1, code.k))
-    result = match_categories(probs.argmax(axis=1), labels, code.k, num_labels)
+    result = match_categories(predicted, labels, code.k, num_labels)
+    result["majority_purity"] = majority_purity(predicted, labels, code.k)
     result["code"] = code_name
     return result
 
 
 def shape_statistics(images: np.ndarray) -> Dict[str, np.ndarray]:
-    """Orientation (degrees from vertical) and width across the principal axis (pixels) per image.
+    """Image-moment statistics per image, in pixels unless stated.
+
+    rotation: angle of the principal axis from the vertical (degrees); width: spread across the
+    principal axis; x, y: centroid; size: square root of the area, the mass over the peak intensity.
 
     ``images``: float [N, H, W] or [N, H, W, C] (channels averaged), any non-negative scale.
     """
@@ -88,7 +96,8 @@ def shape_statistics(images: np.ndarray) -> Dict[str, np.ndarray]:
     angle = 0.5 * np.degrees(np.arctan2(-2.0 * mu11, mu02 - mu20))
     trace, det = mu20 + mu02, mu20 * mu02 - mu11 ** 2
     lam_min = trace / 2.0 - np.sqrt(np.maximum(trace ** 2 / 4.0 - det, 0.0))
-    return {"rotation": angle, "width": np.sqrt(np.maximum(lam_min, 0.0))}
+    size = np.sqrt(mass / (x.max(axis=(1, 2)) + 1e-12))
+    return {"rotation": angle, "width": np.sqrt(np.maximum(lam_min, 0.0)), "x": mx, "y": my, "size": size}
 
 
 def _latent_rows(model, rows: int, seed: int, fixed: Dict[str, np.ndarray] = None):
@@ -174,9 +183,10 @@ def majority_purity(predicted: np.ndarray, labels: np.ndarray, k: int) -> float:
     return correct / float(len(labels))
 
 
-def factor_correlations(model, images: np.ndarray, factors: Dict[str, np.ndarray]) -> dict:
+def factor_correlations(model, images: np.ndarray, factors: Dict[str, np.ndarray],
+                        post: Dict[str, Dict[str, np.ndarray]] = None) -> dict:
     """|Pearson corr| between each continuous code's Q mean on real images and each known factor."""
-    post = posteriors(model, images)
+    post = posteriors(model, images) if post is None else post
     out = {}
     for code in model.spec.continuous:
         means = post[code.name]["mean"]
@@ -201,16 +211,15 @@ def evaluate_run(model, cfg: dict, test) -> dict:
     result = {"evaluation": {}, "continuous_factors": {}}
     if test is None:
         return result
+    post = posteriors(model, test.images)
     if test.labels is not None:
         for code in model.spec.categorical:
-            r = categorical_accuracy(model, code.name, test.images, test.labels)
-            probs = posteriors(model, test.images)[code.name]["probs"]
-            r["majority_purity"] = majority_purity(probs.argmax(axis=1), test.labels, code.k)
-            result["evaluation"][code.name] = r
+            result["evaluation"][code.name] = categorical_accuracy(
+                model, code.name, test.images, test.labels, post)
     factors = cfg.get("evaluation", {}).get("factors")
     if factors and model.spec.continuous:
         rows = int(cfg.get("evaluation", {}).get("factor_rows", 100))
         result["continuous_factors"] = continuous_factor_scores(model, factors, rows=rows)
     if test.factors is not None and model.spec.continuous:
-        result["factor_correlations"] = factor_correlations(model, test.images, test.factors)
+        result["factor_correlations"] = factor_correlations(model, test.images, test.factors, post)
     return result

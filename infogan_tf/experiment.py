@@ -111,6 +111,12 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
         return out
 
     t0 = time.time()
+    baseline_path = os.path.join(run_dir, "untrained_evaluation.json")
+    if cfg.get("evaluation", {}).get("untrained_baseline") and not os.path.exists(baseline_path):
+        # The same evaluation on the freshly initialised networks (the seed fixes them): what chance
+        # and network structure alone give, e.g. an untrained Q's means already correlate with x/y.
+        logging.info("%s: evaluating the untrained networks (the baseline)", name)
+        _write_json(baseline_path, evaluation.evaluate_run(model, cfg, test))
     last = trainer.fit(
         model, lambda start: data.training_batches(train.images, model.batch_size, seed, start, act),
         run_dir, total_steps=int(tcfg["steps"]), log_every=int(lcfg.get("log_every", 10)),
@@ -137,6 +143,9 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
         "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
         "final_logged": last, "jit_compile": jit_compile, **results,
     }
+    if os.path.exists(baseline_path):
+        with open(baseline_path) as f:
+            metrics["untrained"] = json.load(f)
     for c, r in results["evaluation"].items():
         logging.info("%s: %s test accuracy %.4f (error %.2f%%)", name, c, r["accuracy"], 100 * r["error"])
     if results["continuous_factors"]:
@@ -147,8 +156,13 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
     if do_export:
         metrics["saved_model"] = export.export(model, os.path.join(run_dir, "saved_model"))
         logging.info("exported SavedModel to %s", metrics["saved_model"])
-    tmp = metrics_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(metrics, f, indent=2)
-    os.replace(tmp, metrics_path)
+    _write_json(metrics_path, metrics)
     return Run(cfg, run_dir, model, metrics)
+
+
+def _write_json(path: str, obj) -> None:
+    """Writes ``obj`` atomically (a temporary file, then a rename)."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=2)
+    os.replace(tmp, path)

@@ -45,3 +45,29 @@ def test_shape_statistics_measure_rotation_and_width():
     # A rotation leaves the width across the principal axis unchanged up to pixelisation, far less
     # than a change of width does.
     assert np.ptp(stats["width"]) < 0.25 * (widths[2] - widths[0])
+
+
+def _disc(cx, cy, r, size=32):
+    ys, xs = np.mgrid[0:size, 0:size].astype(float)
+    return (((xs - cx) ** 2 + (ys - cy) ** 2) <= r * r).astype(float)[..., None]
+
+
+def test_shape_statistics_measure_position_and_size():
+    imgs = np.stack([_disc(10, 20, 4), _disc(20, 12, 4), _disc(16, 16, 8)])
+    stats = evaluation.shape_statistics(imgs)
+    np.testing.assert_allclose(stats["x"], [10, 20, 16], atol=1e-6)
+    np.testing.assert_allclose(stats["y"], [20, 12, 16], atol=1e-6)
+    # size = sqrt(area): a disc of radius r has area ~ pi r^2.
+    np.testing.assert_allclose(stats["size"], np.sqrt(np.pi) * np.array([4, 4, 8]), rtol=0.08)
+    # A dim copy has the same size: size does not depend on intensity.
+    np.testing.assert_allclose(evaluation.shape_statistics(0.3 * imgs)["size"], stats["size"])
+
+
+def test_categorical_accuracy_reports_majority_purity_and_reuses_posteriors():
+    class FakeModel:
+        spec = type("S", (), {"code": staticmethod(lambda name: type("C", (), {"k": 3})())})()
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    probs = np.eye(3)[[2, 2, 0, 0, 0, 1]]
+    r = evaluation.categorical_accuracy(FakeModel(), "c1", None, labels, {"c1": {"probs": probs}})
+    assert r["accuracy"] == pytest.approx(5 / 6)
+    assert r["majority_purity"] == pytest.approx(5 / 6)

@@ -63,6 +63,9 @@ def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
         run = _run(name, data_dir, logdir)
         assert run.metrics["step"] == 1
         assert all(np.isfinite(v) for v in run.metrics["final_logged"].values())
+        if run.cfg.get("evaluation", {}).get("untrained_baseline"):
+            assert run.metrics["untrained"].keys() == {
+                k for k in run.metrics if k in ("evaluation", "continuous_factors", "factor_correlations")}
         runs[name] = run
     out = tmp_path_factory.mktemp("figures")
     info = figures.render(figure, REGISTRY.figures[figure], runs, str(out))
