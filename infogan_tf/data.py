@@ -240,7 +240,8 @@ def load_dataset(dataset, split: str, data_dir: Optional[str] = None, download: 
 
         n = int(opts.get("num_images", 20000) if split == "train" else opts.get("num_test_images", 2000))
         seed = int(opts.get("seed", 0)) + (0 if split == "train" else 1_000_003)
-        images, factors = shapes.make(n, int(opts.get("size", 32)), bool(opts.get("color", False)), seed)
+        images, factors = shapes.make(n, int(opts.get("size", 32)), bool(opts.get("color", False)), seed,
+                                      opts.get("ranges"))
         return Split(images, factors["shape"], factors)
     # image_folder: the manual download, extracted under the data dir.
     base = resolve_data_dir(data_dir) or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")

@@ -23,7 +23,7 @@ def _confusion_table(ev) -> list:
     mapping = ev["category_to_label"]
     conf = ev["confusion_label_by_category"]
     order = sorted(range(len(mapping)), key=lambda c: (mapping[c] < 0, mapping[c]))
-    lines = ["| digit \\ category (matched digit) | " + " | ".join(f"{c} ({mapping[c]})" for c in order) + " |",
+    lines = ["| label \\ category (matched label) | " + " | ".join(f"{c} ({mapping[c]})" for c in order) + " |",
              "|---" * (len(order) + 1) + "|"]
     for label, row in enumerate(conf):
         lines.append(f"| {label} | " + " | ".join(str(row[c]) for c in order) + " |")
@@ -52,20 +52,37 @@ def summary(results_dir: str) -> str:
         out.append(f"| {name} | {m['step']} | {m.get('num_train_images')} | {_minutes(m.get('train_wall_seconds'))} "
                    f"| `{m.get('commit')}` | `{m.get('command')}` |")
     for name, m in metrics.items():
+        untrained = m.get("untrained") or {}
         for code, ev in m.get("evaluation", {}).items():
+            base = (untrained.get("evaluation") or {}).get(code)
             out += ["", f"### {name}: {code} as a classifier on the test split ({ev['num_images']} images)", "",
                     f"Accuracy {ev['accuracy']:.4f} (error {100 * ev['error']:.2f}%), categories matched one-to-one "
                     "to labels by the Hungarian algorithm."
-                    + (f" Many-to-one (majority) purity {ev['majority_purity']:.4f}." if "majority_purity" in ev else ""),
+                    + (f" Many-to-one (majority) purity {ev['majority_purity']:.4f}." if "majority_purity" in ev else "")
+                    + (f" The untrained networks: accuracy {base['accuracy']:.4f}, purity {base['majority_purity']:.4f}."
+                       if base and "majority_purity" in base else ""),
                     ""] + _confusion_table(ev)
         cf = m.get("continuous_factors")
         if cf:
+            base = (untrained.get("continuous_factors") or {}).get("scores", {})
+            codes = list(next(iter(cf["scores"].values())).keys())
             out += ["", f"### {name}: continuous codes and image factors", "",
-                    f"Assignment: {', '.join(f'{k} = {v}' for k, v in cf['assignment'].items())}. Method: {cf['method']}.",
-                    "", "| factor | " + " | ".join(next(iter(cf['scores'].values())).keys()) + " |",
-                    "|---" * (1 + len(next(iter(cf['scores'].values())))) + "|"]
+                    f"Assignment: {', '.join(f'{k} = {v}' for k, v in cf['assignment'].items())}. Method: {cf['method']}."
+                    + (" In brackets: the same score of the untrained networks." if base else ""),
+                    "", "| factor | " + " | ".join(codes) + " |", "|---" * (1 + len(codes)) + "|"]
             for factor, row in cf["scores"].items():
-                out.append(f"| {factor} | " + " | ".join(f"{v:.4f}" for v in row.values()) + " |")
+                out.append(f"| {factor} | " + " | ".join(
+                    f"{v:.4f}" + (f" ({base[factor][c]:.4f})" if factor in base else "") for c, v in row.items()) + " |")
+        fc = m.get("factor_correlations")
+        if fc:
+            base = untrained.get("factor_correlations") or {}
+            factors = list(next(iter(fc.values())).keys())
+            out += ["", f"### {name}: |corr| of each continuous code's Q mean with the known factors (test split)", "",
+                    "Largest over the code's dimensions." + (" In brackets: the untrained networks." if base else ""),
+                    "", "| code | " + " | ".join(factors) + " |", "|---" * (1 + len(factors)) + "|"]
+            for code, row in fc.items():
+                out.append(f"| {code} | " + " | ".join(
+                    f"{row[f]:.4f}" + (f" ({base[code][f]:.4f})" if code in base else "") for f in factors) + " |")
         last = m.get("final_logged") or {}
         li = {k[4:]: v for k, v in last.items() if k.startswith("L_I/")}
         if li:

@@ -8,11 +8,14 @@ Each image holds one shape, drawn with 4x supersampling:
 - colour images also have ``hue`` in [0, 1): the shape is filled with that fully saturated hue on a
   black background. Grey images are white shapes on black.
 
+Those are the default ``RANGES``; ``ranges`` overrides any of them (uniform in [low, high)), and a
+range that would push a shape out of the image is refused.
+
 The same (seed, index) always gives the same image, so a dataset is defined by its options alone.
 """
 
 import colorsys
-from typing import Dict, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -22,17 +25,44 @@ _BASE = 0.4  # half-size of a scale-1 shape, as a fraction of the image half-wid
 _SUPER = 4
 
 
-def sample_factors(n: int, seed: int, color: bool) -> Dict[str, np.ndarray]:
+RANGES = {"scale": (0.5, 1.0), "rotation": (0.0, 90.0), "x": (-0.4, 0.4), "y": (-0.4, 0.4),
+          "hue": (0.0, 1.0)}
+_REACH = np.sqrt(2.0)  # the farthest point of any unit shape from its centre (the square's corner)
+
+
+def factor_ranges(ranges: Optional[Dict[str, Sequence[float]]] = None) -> Dict[str, Tuple[float, float]]:
+    """The default ranges with ``ranges`` applied, validated."""
+    out = dict(RANGES)
+    for name, value in (ranges or {}).items():
+        if name not in RANGES:
+            raise ValueError(f"shapes: unknown factor {name!r} in ranges; valid: {', '.join(RANGES)}")
+        try:
+            low, high = (float(v) for v in value)
+        except (TypeError, ValueError):
+            raise ValueError(f"shapes: range of {name!r} must be [low, high], got {value!r}") from None
+        if not low < high:
+            raise ValueError(f"shapes: range of {name!r} must have low < high, got {value!r}")
+        out[name] = (low, high)
+    reach = _BASE * out["scale"][1] * _REACH + max(abs(v) for v in out["x"] + out["y"])
+    if out["scale"][0] <= 0 or reach > 1.0:
+        raise ValueError(f"shapes: scale {out['scale']} with x {out['x']} and y {out['y']} would push "
+                         f"shapes out of the image (reach {reach:.2f} > 1 half-width)")
+    return out
+
+
+def sample_factors(n: int, seed: int, color: bool,
+                   ranges: Optional[Dict[str, Sequence[float]]] = None) -> Dict[str, np.ndarray]:
+    r = factor_ranges(ranges)
     rng = np.random.default_rng(seed)
     f = {
         "shape": rng.integers(0, len(CLASSES), n),
-        "scale": rng.uniform(0.5, 1.0, n),
-        "rotation": rng.uniform(0.0, 90.0, n),
-        "x": rng.uniform(-0.4, 0.4, n),
-        "y": rng.uniform(-0.4, 0.4, n),
+        "scale": rng.uniform(*r["scale"], n),
+        "rotation": rng.uniform(*r["rotation"], n),
+        "x": rng.uniform(*r["x"], n),
+        "y": rng.uniform(*r["y"], n),
     }
     if color:
-        f["hue"] = rng.uniform(0.0, 1.0, n)
+        f["hue"] = rng.uniform(*r["hue"], n) % 1.0
     return f
 
 
@@ -74,9 +104,10 @@ def render(factors: Dict[str, np.ndarray], size: int, color: bool) -> np.ndarray
     return out
 
 
-def make(num_images: int, size: int = 32, color: bool = False, seed: int = 0) -> Tuple[np.ndarray, Dict]:
+def make(num_images: int, size: int = 32, color: bool = False, seed: int = 0,
+         ranges: Optional[Dict[str, Sequence[float]]] = None) -> Tuple[np.ndarray, Dict]:
     """(images uint8 [N, size, size, C], factors dict with 'shape' as the label)."""
     if size < 8:
         raise ValueError(f"shapes: size {size} is too small; use 32 or 64")
-    factors = sample_factors(num_images, seed, color)
+    factors = sample_factors(num_images, seed, color, ranges)
     return render(factors, size, color), factors

@@ -194,6 +194,7 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
                                  step, total_steps, values["d_loss"], values["g_loss"], values["d_real"],
                                  values["d_fake"], info, rate, _format_eta((total_steps - step) / rate))
                     last = values
+                    writer.flush()  # TensorBoard sees each logged step; other steps write nothing
                 if on_eval and eval_every and (step % eval_every == 0 or step == total_steps):
                     for k, v in on_eval(step).items():
                         tf.summary.scalar(k, v, step=step)
@@ -202,7 +203,6 @@ def fit(model: InfoGAN, batches_from: Callable[[int], tf.data.Dataset], run_dir:
                 if step % checkpoint_every == 0 or step == total_steps:
                     model.train_seconds.assign(seconds_before + time.time() - t_session)
                     manager.save(checkpoint_number=step)
-                writer.flush()
                 if stop and step < total_steps:
                     raise TrainingInterrupted(stop["signal"])
     except (KeyboardInterrupt, TrainingInterrupted) as e:

@@ -58,3 +58,16 @@ def test_rotation_turns_the_ellipse():
 def test_too_small_size_is_rejected():
     with pytest.raises(ValueError, match="size 4 is too small"):
         shapes.make(2, 4)
+
+
+def test_ranges_override_the_defaults_and_bad_ranges_are_refused():
+    _, f = shapes.make(300, 32, True, seed=0, ranges={"x": [-0.1, 0.1], "scale": [0.6, 1.0], "hue": [0.2, 0.4]})
+    assert np.abs(f["x"]).max() <= 0.1 and np.abs(f["y"]).max() > 0.3  # y keeps its default
+    assert f["scale"].min() >= 0.6 and f["scale"].max() <= 1.0
+    assert f["hue"].min() >= 0.2 and f["hue"].max() < 0.4
+    with pytest.raises(ValueError, match="unknown factor 'colour'"):
+        shapes.make(4, 32, ranges={"colour": [0, 1]})
+    with pytest.raises(ValueError, match="low < high"):
+        shapes.make(4, 32, ranges={"x": [0.2, -0.2]})
+    with pytest.raises(ValueError, match="out of the image"):
+        shapes.make(4, 32, ranges={"scale": [1.0, 1.5]})  # with x, y up to 0.4 the corner leaves

@@ -84,6 +84,8 @@ def test_training_on_shared_mnist_gives_finite_losses_and_rising_information(tin
                        total_steps=25, log_every=1, checkpoint_every=100)
     assert int(model.step) == 25
     assert all(np.isfinite(v) for v in last.values())
+    # One trace (and so one XLA compilation) for the whole run: the step never retraces.
+    assert model.train_step.experimental_get_tracing_count() == 1
     history = trainer.read_history(str(tmp_path))
     assert [r["step"] for r in history] == list(range(1, 26))
     first, final = history[0]["L_I/c1"], np.mean([r["L_I/c1"] for r in history[-5:]])

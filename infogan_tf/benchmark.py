@@ -1,0 +1,374 @@
+"""Training-speed benchmark: time per D+G iteration against this machine's FP32 ceiling.
+
+    python -m infogan_tf.benchmark --architecture=mnist
+    python -m infogan_tf.benchmark --architecture=all --xla=both --output=results/benchmarks.md
+
+For each architecture (with the latent spec of its paper experiment) and each XLA setting it prints:
+the median seconds of one D+G iteration after warm-up (fed from a constant batch, so only the train
+step is timed), images per second, the FLOPs of one iteration counted analytically from the network
+table (``iteration_flops``), and the achieved FLOP rate as a fraction of (a) the throughput of a
+large square ``tf.matmul`` measured in the same process, the practical ceiling, and (b) the
+theoretical peak cores x clock x FLOPs per cycle. With ``--pipeline`` it also times the step fed by
+the real input pipeline (``data.training_batches``) and reports how long the step waited for a
+batch; with ``--run_steps`` it runs the real training loop (``trainer.fit``: logging, TensorBoard
+summaries and images, checkpoints) and reports the share of wall time spent outside the train step.
+Images are random uint8 arrays of the architecture's shape: the timing does not depend on content.
+"""
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from typing import Dict, List, Optional
+
+from absl import app, flags
+
+# Which experiment supplies each architecture's latent spec and optimiser settings.
+EXPERIMENT_FOR = {"mnist": "mnist", "svhn": "svhn", "celeba": "celeba",
+                  "faces": "faces_azimuth", "chairs": "chairs_rotation"}
+
+flags.DEFINE_list("architecture", ["mnist"], f"Architectures to time, or 'all': {', '.join(EXPERIMENT_FOR)}.")
+flags.DEFINE_integer("batch_size", 128, "Batch size.")
+flags.DEFINE_integer("iterations", 10, "Timed iterations per setting (the median is reported).")
+flags.DEFINE_integer("warmup", 2, "Untimed iterations first (the first one compiles).")
+flags.DEFINE_enum("xla", "both", ["on", "off", "both"], "Time with XLA (jit_compile) on, off or both.")
+flags.DEFINE_bool("pipeline", True, "Also time the step fed by the real tf.data input pipeline.")
+flags.DEFINE_integer("run_steps", 30, "Steps of a real training-loop run to measure the time outside "
+                     "the train step (0 to skip; XLA on only when --xla=both).")
+flags.DEFINE_integer("matmul_size", 4096, "Side of the square matmul that measures the FP32 ceiling.")
+flags.DEFINE_string("output", None, "Also write the results as a Markdown table to this file.")
+FLAGS = flags.FLAGS
+
+
+# --- FLOPs, counted from the architecture table --------------------------------------------
+def layer_flops(arch, input_dim: int, q_dim: int) -> Dict[str, int]:
+    """Multiply-add FLOPs (2 per MAC) of one forward pass of one image, per network part.
+
+    Counts the fully connected, convolution and transposed-convolution layers (kernel 4x4, SAME
+    padding, as the tables state); batch norm, activations and biases are a few FLOPs per output
+    element and are left out (under 1% for every table here). Returns the FLOPs of the generator,
+    the D/Q trunk, the D head and the Q head.
+    """
+    def walk(rows, shape):
+        flops = 0
+        for row in rows:
+            units = q_dim if row.units == "q" else row.units
+            if row.kind == "fc":
+                n_in = shape[0] if len(shape) == 1 else shape[0] * shape[1] * shape[2]
+                flops += 2 * n_in * units
+                shape = (units,)
+            elif row.kind == "conv":
+                h, w, c = shape
+                oh, ow = -(-h // row.stride), -(-w // row.stride)
+                flops += 2 * oh * ow * 16 * c * units
+                shape = (oh, ow, units)
+            elif row.kind == "deconv":
+                h, w, c = shape
+                flops += 2 * h * w * 16 * c * units  # every input pixel scatters a 4x4 kernel
+                shape = (h * row.stride, w * row.stride, units)
+            elif row.kind == "reshape":
+                shape = tuple(row.shape)
+            elif row.kind == "flatten":
+                shape = (shape[0] * shape[1] * shape[2],)
+            else:
+                raise ValueError(f"unknown layer kind {row.kind!r}")
+        return flops, shape
+
+    g, _ = walk(arch.generator, (input_dim,))
+    trunk, features = walk(arch.trunk, tuple(arch.image_shape))
+    d_head, _ = walk(arch.d_head, features)
+    q_head, _ = walk(arch.q_head, features)
+    return {"generator": g, "trunk": trunk, "d_head": d_head, "q_head": q_head}
+
+
+def iteration_flops(arch, input_dim: int, q_dim: int, batch_size: int) -> int:
+    """FLOPs of one D+G iteration (trainer.InfoGAN._train_step), counted analytically.
+
+    With g and d the forward FLOPs of G and of D+Q for one image, and a backward pass costing one
+    forward for the input gradients plus one for the weight gradients:
+      D step: G forward on the fake batch (g), D+Q forward on real and fake (2d), backward through
+              D+Q with weight and input gradients (4d)                       -> g + 6d
+      G step: G forward (g), D+Q forward (d), backward through D+Q for input gradients only (d),
+              backward through G with weight and input gradients (2g)       -> 3g + 2d
+    so an iteration is batch x (4g + 8d).
+    """
+    f = layer_flops(arch, input_dim, q_dim)
+    d = f["trunk"] + f["d_head"] + f["q_head"]
+    return batch_size * (4 * f["generator"] + 8 * d)
+
+
+# --- the machine ---------------------------------------------------------------------------
+def cpu_info() -> dict:
+    """Model name, cores, clock (MHz as the kernel reports it) and FP32 FLOPs per cycle per core."""
+    info = {"model": platform.processor() or "unknown", "cores": os.cpu_count() or 1, "mhz": None,
+            "flops_per_cycle": None}
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+    except OSError:
+        return info
+    flags_ = set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "model name":
+            info["model"] = value
+        elif key == "cpu MHz" and info["mhz"] is None:
+            info["mhz"] = float(value)
+        elif key == "flags" and not flags_:
+            flags_ = set(value.split())
+    # FP32 lanes x 2 (fused multiply-add) x 2 FMA units, as on every AVX2/AVX-512 server core of
+    # the last decade (an assumption: some parts have one AVX-512 FMA unit).
+    if "avx512f" in flags_:
+        info["flops_per_cycle"] = 16 * 2 * 2
+    elif "avx2" in flags_ and "fma" in flags_:
+        info["flops_per_cycle"] = 8 * 2 * 2
+    elif "avx" in flags_:
+        info["flops_per_cycle"] = 8 * 2
+    return info
+
+
+def theoretical_peak(info: dict) -> Optional[float]:
+    if not info["mhz"] or not info["flops_per_cycle"]:
+        return None
+    return info["cores"] * info["mhz"] * 1e6 * info["flops_per_cycle"]
+
+
+def matmul_flops_per_second(size: int, repeats: int = 5) -> float:
+    """Best FLOP/s of an FP32 [size, size] x [size, size] matmul (2 size^3 FLOPs), after a warm-up."""
+    import tensorflow as tf
+
+    a = tf.random.uniform((size, size))
+    b = tf.random.uniform((size, size))
+    mm = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
+    mm(a, b).numpy()
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        mm(a, b).numpy()
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * size ** 3 / best
+
+
+# --- timing --------------------------------------------------------------------------------
+def _sync(metrics) -> None:
+    float(metrics["d_loss"])  # waits for the step to finish
+
+
+def time_steps(model, next_batch, warmup: int, iterations: int) -> Dict[str, float]:
+    """Median and all seconds per train step; ``next_batch()`` is timed apart (the input wait)."""
+    for _ in range(warmup):
+        _sync(model.train_step(next_batch()))
+    steps, waits = [], []
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        batch = next_batch()
+        t1 = time.perf_counter()
+        _sync(model.train_step(batch))
+        t2 = time.perf_counter()
+        waits.append(t1 - t0)
+        steps.append(t2 - t0)
+    return {"median": statistics.median(steps), "times": steps, "wait": statistics.median(waits)}
+
+
+class _TimedIterable:
+    """Wraps a dataset so that the training loop's waits for a batch are summed."""
+
+    def __init__(self, dataset):
+        self.dataset, self.seconds = dataset, 0.0
+
+    def __iter__(self):
+        it = iter(self.dataset)
+        while True:
+            t0 = time.perf_counter()
+            batch = next(it)
+            self.seconds += time.perf_counter() - t0
+            yield batch
+
+
+def time_training_loop(model, images, steps: int, log_every: int, image_every: int,
+                       checkpoint_every: int) -> Dict[str, float]:
+    """Runs ``trainer.fit`` for ``steps`` steps, with an image summary and a checkpoint every
+    ``steps // 3`` steps, and splits its wall time into the train step, waiting for input, image
+    summaries, and the rest (checkpoints, scalar summaries, logging). ``projected_outside`` is the
+    share of the time outside the step at the experiment's own intervals (``image_every``,
+    ``checkpoint_every``), from the measured cost of one image summary and of one checkpoint (with
+    its share of the logging), against the median step of the short run."""
+    from infogan_tf import data, experiment, trainer
+
+    step_seconds, image_seconds = [], []
+    train_step = model.train_step
+
+    def timed_step(batch):
+        t0 = time.perf_counter()
+        out = train_step(batch)
+        _sync(out)  # the loop itself syncs only when it logs; on CPU this changes nothing
+        step_seconds.append(time.perf_counter() - t0)
+        return out
+
+    def timed_images(step, writer):
+        t0 = time.perf_counter()
+        experiment._summary_images(model, step, writer)
+        image_seconds.append(time.perf_counter() - t0)
+
+    model.train_step = timed_step
+    act = model.arch.output_activation
+    every = max(steps // 3, 1)
+    batches = {}
+
+    def batches_from(start):
+        batches["it"] = _TimedIterable(data.training_batches(images, model.batch_size, 0, start, act))
+        return batches["it"]
+
+    start = int(model.step)
+    try:
+        with tempfile.TemporaryDirectory() as run_dir:
+            t0 = time.perf_counter()
+            trainer.fit(model, batches_from, run_dir, total_steps=start + steps, log_every=log_every,
+                        checkpoint_every=every, image_every=every, on_images=timed_images)
+            wall = time.perf_counter() - t0
+    finally:
+        model.train_step = train_step
+    inside, waiting, imaging = sum(step_seconds), batches["it"].seconds, sum(image_seconds)
+    checkpoints = len([s for s in range(start + 1, start + steps + 1) if s % every == 0 or s == start + steps])
+    rest = wall - inside - waiting - imaging
+    median_step = statistics.median(step_seconds)
+    per_image = imaging / max(len(image_seconds), 1)
+    per_checkpoint = rest / max(checkpoints, 1)
+    projected = ((per_image / image_every if image_every else 0.0) + per_checkpoint / checkpoint_every)
+    return {"wall": wall, "steps": steps, "in_step": inside, "input_wait": waiting, "images": imaging,
+            "image_count": len(image_seconds), "rest": rest, "checkpoint_count": checkpoints,
+            "outside": wall - inside - waiting, "per_image": per_image, "per_checkpoint": per_checkpoint,
+            "projected_outside": projected / (median_step + projected)}
+
+
+def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: int, iterations: int,
+                           pipeline: bool, run_steps: int) -> dict:
+    import numpy as np
+    import tensorflow as tf
+
+    from infogan_tf import configs, data, trainer
+
+    cfg = configs.Registry().experiment(EXPERIMENT_FOR[arch_name])
+    cfg["train"]["batch_size"] = batch_size
+    model = trainer.InfoGAN(cfg, seed=0, jit_compile=xla)
+    flops = iteration_flops(model.arch, model.spec.input_dim, model.spec.q_dim, batch_size)
+    rng = np.random.default_rng(0)
+    n_images = max(4 * batch_size, 512)
+    images = rng.integers(0, 256, size=(n_images,) + tuple(model.arch.image_shape), dtype=np.uint8)
+    act = model.arch.output_activation
+    constant = data.to_float(tf.constant(images[:batch_size]), act)
+
+    t0 = time.perf_counter()
+    _sync(model.train_step(constant))
+    first = time.perf_counter() - t0
+    result = {"architecture": arch_name, "experiment": cfg["name"], "xla": xla, "batch_size": batch_size,
+              "first_step_seconds": first, "flops": flops}
+    result["step"] = time_steps(model, lambda: constant, max(warmup - 1, 0), iterations)
+    if pipeline:
+        it = iter(data.training_batches(images, batch_size, 0, 0, act))
+        result["fed"] = time_steps(model, lambda: next(it), 1, iterations)
+    if run_steps:
+        lcfg = cfg.get("logging", {})
+        result["loop"] = time_training_loop(
+            model, images, run_steps, int(lcfg.get("log_every", 10)), int(lcfg.get("image_every", 0)),
+            int(lcfg.get("checkpoint_every", 250)))
+    return result
+
+
+# --- output --------------------------------------------------------------------------------
+def _pct(x: Optional[float]) -> str:
+    if x is None:
+        return "n/a"
+    return f"{100 * x:.1f}%" if abs(x) < 0.1 else f"{100 * x:.0f}%"
+
+
+def table(results: List[dict], matmul: float, peak: Optional[float]) -> str:
+    """The results as a Markdown table."""
+    columns = ["architecture", "XLA", "s/iteration (median)", "images/s", "GFLOP/iteration (analytic)",
+               "GFLOP/s", "of matmul", "of peak", "fed by tf.data: s/iteration", "input wait",
+               "outside the step (real loop)", "first step (compile)"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in results:
+        s = r["step"]["median"]
+        rate = r["flops"] / s
+        fed, loop = r.get("fed"), r.get("loop")
+        cells = [r["architecture"], "on" if r["xla"] else "off", f"{s:.3f}", f"{r['batch_size'] / s:.0f}",
+                 f"{r['flops'] / 1e9:.1f}", f"{rate / 1e9:.1f}", _pct(rate / matmul),
+                 _pct(rate / peak) if peak else "n/a",
+                 f"{fed['median']:.3f}" if fed else "-",
+                 _pct(fed["wait"] / fed["median"]) if fed else "-",
+                 (f"{_pct(loop['outside'] / loop['wall'])} of {loop['wall']:.0f} s ({loop['steps']} steps); "
+                  f"{_pct(loop['projected_outside'])} at the config's intervals" if loop else "-"),
+                 f"{r['first_step_seconds']:.1f} s"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments {argv[1:]}; flags take the form --name=value")
+    names = list(EXPERIMENT_FOR) if FLAGS.architecture == ["all"] else FLAGS.architecture
+    unknown = [n for n in names if n not in EXPERIMENT_FOR]
+    if unknown:
+        raise app.UsageError(f"--architecture: unknown {unknown}; valid: all, {', '.join(EXPERIMENT_FOR)}")
+    for flag in ("batch_size", "iterations", "matmul_size"):
+        if getattr(FLAGS, flag) < 1:
+            raise app.UsageError(f"--{flag}={getattr(FLAGS, flag)}: must be a positive integer")
+    for flag in ("warmup", "run_steps"):
+        if getattr(FLAGS, flag) < 0:
+            raise app.UsageError(f"--{flag}={getattr(FLAGS, flag)}: must be >= 0")
+    settings = {"on": [True], "off": [False], "both": [True, False]}[FLAGS.xla]
+
+    import tensorflow as tf
+
+    info = cpu_info()
+    peak = theoretical_peak(info)
+    print(f"machine: {info['model']}, {info['cores']} cores at {info['mhz']} MHz, "
+          f"{info['flops_per_cycle']} FP32 FLOPs/cycle/core; TensorFlow {tf.__version__}", flush=True)
+    matmul = matmul_flops_per_second(FLAGS.matmul_size)
+    print(f"ceiling: {FLAGS.matmul_size}^2 matmul {matmul / 1e9:.1f} GFLOP/s; theoretical peak "
+          + (f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"), flush=True)
+    results = []
+    for name in names:
+        for xla in settings:
+            run_steps = FLAGS.run_steps if (xla or len(settings) == 1) else 0
+            print(f"{name}, XLA {'on' if xla else 'off'}: timing {FLAGS.iterations} iterations "
+                  f"after {FLAGS.warmup} warm-up ...", flush=True)
+            r = benchmark_architecture(name, xla, FLAGS.batch_size, FLAGS.warmup, FLAGS.iterations,
+                                       FLAGS.pipeline, run_steps)
+            results.append(r)
+            s = r["step"]["median"]
+            line = (f"  {s:.3f} s/iteration, {FLAGS.batch_size / s:.0f} images/s, "
+                    f"{r['flops'] / 1e9:.1f} GFLOP/iteration (analytic) = {r['flops'] / s / 1e9:.1f} GFLOP/s, "
+                    f"{_pct(r['flops'] / s / matmul)} of matmul, {_pct(r['flops'] / s / peak) if peak else 'n/a'} of peak")
+            if "fed" in r:
+                line += (f"; fed by tf.data {r['fed']['median']:.3f} s/iteration, waiting "
+                         f"{_pct(r['fed']['wait'] / r['fed']['median'])} of it")
+            if "loop" in r:
+                lp = r["loop"]
+                line += (f"; real loop {lp['steps']} steps in {lp['wall']:.1f} s: step {_pct(lp['in_step'] / lp['wall'])}, "
+                         f"input {_pct(lp['input_wait'] / lp['wall'])}, image summaries {lp['per_image']:.2f} s each, "
+                         f"checkpoint+logging {lp['per_checkpoint']:.2f} s each; at the config's intervals "
+                         f"{_pct(lp['projected_outside'])} of the time is outside the step")
+            print(line, flush=True)
+    text = table(results, matmul, peak)
+    print(text)
+    if FLAGS.output:
+        peak_text = f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"
+        header = (f"Command: `python -m infogan_tf.benchmark {' '.join(sys.argv[1:])}`\n\n"
+                  f"Machine: {info['model']}, {info['cores']} cores at {info['mhz']} MHz "
+                  f"({info['flops_per_cycle']} FP32 FLOPs/cycle/core assumed), TensorFlow {tf.__version__}. "
+                  f"Ceiling: {FLAGS.matmul_size}x{FLAGS.matmul_size} FP32 matmul "
+                  f"{matmul / 1e9:.1f} GFLOP/s (best of 5); theoretical peak {peak_text}.\n\n")
+        tmp = FLAGS.output + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(header + text + "\n")
+        os.replace(tmp, FLAGS.output)
+        print(f"wrote {FLAGS.output}")
+
+
+if __name__ == "__main__":
+    app.run(main)

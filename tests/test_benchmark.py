@@ -1,0 +1,55 @@
+"""The benchmark's FLOP count against hand-computed values, and one tiny real run of it."""
+
+import numpy as np
+import pytest
+
+from infogan_tf import architectures, benchmark
+
+
+def test_layer_flops_of_the_mnist_table_by_hand():
+    f = benchmark.layer_flops(architectures.MNIST, input_dim=74, q_dim=12)
+    # G: fc 74->1024, fc 1024->7*7*128, deconv 7x7x128 -> 14x14x64, deconv 14x14x64 -> 28x28x1 (4x4 kernels).
+    assert f["generator"] == 2 * (74 * 1024 + 1024 * 6272 + 49 * 16 * 128 * 64 + 196 * 16 * 64 * 1)
+    # Trunk: conv 28x28x1 -> 14x14x64, conv -> 7x7x128, fc 6272 -> 1024.
+    assert f["trunk"] == 2 * (196 * 16 * 1 * 64 + 49 * 16 * 64 * 128 + 6272 * 1024)
+    assert f["d_head"] == 2 * 1024
+    assert f["q_head"] == 2 * (1024 * 128 + 128 * 12)
+
+
+def test_iteration_flops_is_4g_plus_8d_per_image():
+    f = benchmark.layer_flops(architectures.MNIST, 74, 12)
+    d = f["trunk"] + f["d_head"] + f["q_head"]
+    assert benchmark.iteration_flops(architectures.MNIST, 74, 12, 128) == 128 * (4 * f["generator"] + 8 * d)
+    # The issue's estimate: about 40 GFLOP for MNIST at batch 128.
+    assert 39e9 < benchmark.iteration_flops(architectures.MNIST, 74, 12, 128) < 42e9
+
+
+def test_stride_one_layers_keep_the_size():
+    # Chairs: two stride-1 convs at 8x8x256 each cost 2 * 64 * 16 * 256 * 256.
+    f = benchmark.layer_flops(architectures.CHAIRS, 138, 3 * 20 + 2)
+    strided = 2 * (32 * 32 * 16 * 1 * 64 + 16 * 16 * 16 * 64 * 128 + 8 * 8 * 16 * 128 * 256)
+    assert f["trunk"] == strided + 2 * (2 * 64 * 16 * 256 * 256) + 2 * 8 * 8 * 256 * 1024
+
+
+def test_cpu_info_and_peak():
+    info = benchmark.cpu_info()
+    assert info["cores"] >= 1
+    peak = benchmark.theoretical_peak(info)
+    if info["mhz"] and info["flops_per_cycle"]:
+        assert peak == pytest.approx(info["cores"] * info["mhz"] * 1e6 * info["flops_per_cycle"])
+
+
+def test_a_tiny_benchmark_runs_and_its_table_has_one_row_per_setting():
+    r = benchmark.benchmark_architecture("mnist", xla=False, batch_size=4, warmup=1, iterations=2,
+                                         pipeline=True, run_steps=3)
+    assert r["flops"] == benchmark.iteration_flops(architectures.MNIST, 74, 12, 4)
+    assert r["step"]["median"] > 0 and len(r["step"]["times"]) == 2
+    assert r["fed"]["median"] > 0 and r["fed"]["wait"] >= 0
+    loop = r["loop"]
+    assert loop["steps"] == 3 and loop["image_count"] == 3 and loop["checkpoint_count"] == 3
+    assert loop["in_step"] + loop["input_wait"] + loop["outside"] == pytest.approx(loop["wall"])
+    assert 0 <= loop["projected_outside"] < 1
+    text = benchmark.table([r], matmul=1e11, peak=None)
+    lines = text.splitlines()
+    assert len(lines) == 3 and lines[2].startswith("| mnist | off |")
+    assert np.isfinite(benchmark.matmul_flops_per_second(64, repeats=1))
