@@ -358,7 +358,9 @@ def main(argv):
     print(text)
     if FLAGS.output:
         peak_text = f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"
-        header = (f"Command: `python -m infogan_tf.benchmark {' '.join(sys.argv[1:])}`\n\n"
+        from infogan_tf.experiment import git_commit
+
+        header = (f"Command: `python -m infogan_tf.benchmark {' '.join(sys.argv[1:])}` at commit {git_commit()}\n\n"
                   f"Machine: {info['model']}, {info['cores']} cores at {info['mhz']} MHz "
                   f"({info['flops_per_cycle']} FP32 FLOPs/cycle/core assumed), TensorFlow {tf.__version__}. "
                   f"Ceiling: {FLAGS.matmul_size}x{FLAGS.matmul_size} FP32 matmul "
