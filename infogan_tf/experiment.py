@@ -104,8 +104,9 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
 
     def on_eval(step):
         out = {}
+        post = evaluation.posteriors(model, test.images)  # once for every categorical code
         for code in cat_codes:
-            acc = evaluation.categorical_accuracy(model, code, test.images, test.labels)["accuracy"]
+            acc = evaluation.categorical_accuracy(model, code, test.images, test.labels, post)["accuracy"]
             logging.info("step %d: %s as a classifier, test accuracy %.4f", step, code, acc)
             out[f"eval/{code}_accuracy"] = acc
         return out
