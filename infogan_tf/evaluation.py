@@ -150,12 +150,14 @@ def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width
         return {"assignment": {}, "scores": {}}
     values = np.linspace(-1.0, 1.0, steps)
     scores = np.zeros((len(factors), len(codes)))
+    spans = np.zeros((len(factors), len(codes)))
     for j, code in enumerate(codes):
         grid = traverse(model, code.name, values, rows, seed)  # [rows, steps, H, W, C]
         flat = grid.reshape((-1,) + grid.shape[2:])
         stats = shape_statistics(flat)
         for i, factor in enumerate(factors):
             s = stats[factor].reshape(rows, steps)
+            spans[i, j] = np.mean(s[:, -1] - s[:, 0])
             s = s - s.mean(axis=1, keepdims=True)
             v = values - values.mean()
             denom = np.sqrt((s ** 2).sum(axis=1) * (v ** 2).sum()) + 1e-12
@@ -167,9 +169,13 @@ def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width
         "assignment": assignment,
         "scores": {factors[i]: {codes[j].name: round(float(scores[i, j]), 4) for j in range(len(codes))}
                    for i in range(len(factors))},
+        "spans": {factors[i]: {codes[j].name: round(float(spans[i, j]), 3) for j in range(len(codes))}
+                  for i in range(len(factors))},
         "method": ("|mean over %d rows of Pearson corr(code value in [-1, 1], %d steps; statistic)|, "
                    "rotation = principal-axis angle, width = spread across the principal axis; "
-                   "Hungarian assignment of codes to factors" % (rows, steps)),
+                   "Hungarian assignment of codes to factors. spans: mean change of the statistic "
+                   "from code -1 to +1 (pixels; degrees for rotation), how far the factor moves"
+                   % (rows, steps)),
     }
 
 

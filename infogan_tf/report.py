@@ -73,6 +73,16 @@ def summary(results_dir: str) -> str:
             for factor, row in cf["scores"].items():
                 out.append(f"| {factor} | " + " | ".join(
                     f"{v:.4f}" + (f" ({base[factor][c]:.4f})" if factor in base else "") for c, v in row.items()) + " |")
+            spans = cf.get("spans")
+            if spans:
+                base_spans = (untrained.get("continuous_factors") or {}).get("spans", {})
+                out += ["", "How far each factor moves from code -1 to +1 (mean over rows; pixels, degrees for "
+                        "rotation)" + (", untrained in brackets" if base_spans else "") + ":", "",
+                        "| factor | " + " | ".join(codes) + " |", "|---" * (1 + len(codes)) + "|"]
+                for factor, row in spans.items():
+                    out.append(f"| {factor} | " + " | ".join(
+                        f"{v:+.2f}" + (f" ({base_spans[factor][c]:+.2f})" if factor in base_spans else "")
+                        for c, v in row.items()) + " |")
         fc = m.get("factor_correlations")
         if fc:
             base = untrained.get("factor_correlations") or {}

@@ -53,3 +53,4 @@ def test_a_tiny_benchmark_runs_and_its_table_has_one_row_per_setting():
     lines = text.splitlines()
     assert len(lines) == 3 and lines[2].startswith("| mnist | off |")
     assert np.isfinite(benchmark.matmul_flops_per_second(64, repeats=1))
+    assert np.isfinite(benchmark.matmul_flops_per_second(64, repeats=1, jit_compile=True))

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from infogan_tf import evaluation
 
@@ -71,3 +72,26 @@ def test_categorical_accuracy_reports_majority_purity_and_reuses_posteriors():
     r = evaluation.categorical_accuracy(FakeModel(), "c1", None, labels, {"c1": {"probs": probs}})
     assert r["accuracy"] == pytest.approx(5 / 6)
     assert r["majority_purity"] == pytest.approx(5 / 6)
+
+
+class _MovingDiscModel:
+    """A fake trained model whose generator moves a disc right by 5 px per unit of c2 (c3 does nothing)."""
+
+    def __init__(self):
+        from infogan_tf import latents
+        self.spec = latents.spec_from_config({"noise_dim": 2, "codes": [
+            {"name": "c2", "type": "continuous"}, {"name": "c3", "type": "continuous"}]})
+
+    def generate(self, z, codes):
+        c2 = codes[0].numpy()[:, 0]
+        return tf.constant(np.stack([_disc(16 + 5 * v, 16, 4) for v in c2]))
+
+
+def test_continuous_factor_scores_assign_and_measure_how_far_a_factor_moves():
+    r = evaluation.continuous_factor_scores(_MovingDiscModel(), factors=("x", "y"), rows=3)
+    assert r["assignment"]["x"] == "c2"
+    assert r["scores"]["x"]["c2"] == pytest.approx(1.0, abs=1e-3)
+    # From c2 = -1 to +1 the disc moves 10 px right; c3 moves nothing.
+    assert r["spans"]["x"]["c2"] == pytest.approx(10.0, abs=0.05)
+    assert r["spans"]["x"]["c3"] == pytest.approx(0.0, abs=1e-6)
+    assert r["spans"]["y"]["c2"] == pytest.approx(0.0, abs=1e-6)

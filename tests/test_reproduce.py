@@ -45,6 +45,7 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_d
     text = report.summary(str(out))
     acc = metrics["evaluation"]["c1"]["accuracy"]
     assert f"Accuracy {acc:.4f}" in text and "| mnist_rotation | Figure 2c |" in text
+    assert "How far each factor moves from code -1 to +1" in text and "| rotation |" in text
 
     # A second figure of the same experiment reuses the trained run instead of retraining.
     r2 = _run(args[:1] + ["--figure=mnist_width"] + args[1:], tmp_path)
