@@ -157,6 +157,10 @@ def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width
         stats = shape_statistics(flat)
         for i, factor in enumerate(factors):
             s = stats[factor].reshape(rows, steps)
+            if factor == "rotation":
+                # An axis angle is defined modulo 180 degrees: follow it continuously along the
+                # traversal, so a turn past the horizontal (+90 -> -89) counts as 1 degree, not 179.
+                s = np.unwrap(s, period=180.0, axis=1)
             spans[i, j] = np.mean(s[:, -1] - s[:, 0])
             s = s - s.mean(axis=1, keepdims=True)
             v = values - values.mean()
@@ -174,7 +178,8 @@ def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width
         "method": ("|mean over %d rows of Pearson corr(code value in [-1, 1], %d steps; statistic)|, "
                    "rotation = principal-axis angle, width = spread across the principal axis; "
                    "Hungarian assignment of codes to factors. spans: mean change of the statistic "
-                   "from code -1 to +1 (pixels; degrees for rotation), how far the factor moves"
+                   "from code -1 to +1 (pixels; degrees for rotation, followed continuously through +-90), "
+                   "how far the factor moves"
                    % (rows, steps)),
     }
 

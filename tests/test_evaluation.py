@@ -95,3 +95,24 @@ def test_continuous_factor_scores_assign_and_measure_how_far_a_factor_moves():
     assert r["spans"]["x"]["c2"] == pytest.approx(10.0, abs=0.05)
     assert r["spans"]["x"]["c3"] == pytest.approx(0.0, abs=1e-6)
     assert r["spans"]["y"]["c2"] == pytest.approx(0.0, abs=1e-6)
+
+
+class _TurningBarModel:
+    """A fake generator whose bar turns 10 degrees per unit of c2 around 90 degrees from vertical,
+    so the traversal crosses the horizontal, where the axis angle jumps from +90 to -90."""
+
+    def __init__(self):
+        from infogan_tf import latents
+        self.spec = latents.spec_from_config({"noise_dim": 2, "codes": [
+            {"name": "c2", "type": "continuous"}]})
+
+    def generate(self, z, codes):
+        c2 = codes[0].numpy()[:, 0]
+        return tf.constant(np.stack([_bar(84 + 10 * v, size=32) for v in c2]))
+
+
+def test_rotation_span_follows_the_axis_through_the_horizontal():
+    r = evaluation.continuous_factor_scores(_TurningBarModel(), factors=("rotation",), rows=2)
+    # From c2 = -1 to +1 the bar turns 74 -> 94 degrees: +20, not the -160 of the raw angles.
+    assert r["spans"]["rotation"]["c2"] == pytest.approx(20.0, abs=3.0)
+    assert r["scores"]["rotation"]["c2"] > 0.95  # pixelisation keeps it just below 1
