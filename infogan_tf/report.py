@@ -30,6 +30,19 @@ def _confusion_table(ev) -> list:
     return lines
 
 
+def _table(row_title: str, values: dict, baseline: dict, fmt: str) -> list:
+    """A markdown table of ``values[row][column]``; where ``baseline`` has the row, each cell also
+    shows the baseline's value in brackets (the untrained networks)."""
+    baseline = baseline or {}
+    columns = list(next(iter(values.values())).keys())
+    lines = [f"| {row_title} | " + " | ".join(columns) + " |", "|---" * (1 + len(columns)) + "|"]
+    for row, cells in values.items():
+        lines.append(f"| {row} | " + " | ".join(
+            fmt.format(cells[c]) + (f" ({fmt.format(baseline[row][c])})" if row in baseline else "")
+            for c in columns) + " |")
+    return lines
+
+
 def summary(results_dir: str) -> str:
     figs = {}
     for path in sorted(glob.glob(os.path.join(results_dir, "*.json"))):
@@ -64,35 +77,21 @@ def summary(results_dir: str) -> str:
                     ""] + _confusion_table(ev)
         cf = m.get("continuous_factors")
         if cf:
-            base = (untrained.get("continuous_factors") or {}).get("scores", {})
-            codes = list(next(iter(cf["scores"].values())).keys())
+            base_cf = untrained.get("continuous_factors") or {}
             out += ["", f"### {name}: continuous codes and image factors", "",
                     f"Assignment: {', '.join(f'{k} = {v}' for k, v in cf['assignment'].items())}. Method: {cf['method']}."
-                    + (" In brackets: the same score of the untrained networks." if base else ""),
-                    "", "| factor | " + " | ".join(codes) + " |", "|---" * (1 + len(codes)) + "|"]
-            for factor, row in cf["scores"].items():
-                out.append(f"| {factor} | " + " | ".join(
-                    f"{v:.4f}" + (f" ({base[factor][c]:.4f})" if factor in base else "") for c, v in row.items()) + " |")
-            spans = cf.get("spans")
-            if spans:
-                base_spans = (untrained.get("continuous_factors") or {}).get("spans", {})
+                    + (" In brackets: the same score of the untrained networks." if base_cf.get("scores") else ""),
+                    ""] + _table("factor", cf["scores"], base_cf.get("scores"), "{:.4f}")
+            if cf.get("spans"):
                 out += ["", "How far each factor moves from code -1 to +1 (mean over rows; pixels, degrees for "
-                        "rotation)" + (", untrained in brackets" if base_spans else "") + ":", "",
-                        "| factor | " + " | ".join(codes) + " |", "|---" * (1 + len(codes)) + "|"]
-                for factor, row in spans.items():
-                    out.append(f"| {factor} | " + " | ".join(
-                        f"{v:+.2f}" + (f" ({base_spans[factor][c]:+.2f})" if factor in base_spans else "")
-                        for c, v in row.items()) + " |")
+                        "rotation)" + (", untrained in brackets" if base_cf.get("spans") else "") + ":", ""]
+                out += _table("factor", cf["spans"], base_cf.get("spans"), "{:+.2f}")
         fc = m.get("factor_correlations")
         if fc:
-            base = untrained.get("factor_correlations") or {}
-            factors = list(next(iter(fc.values())).keys())
+            base = untrained.get("factor_correlations")
             out += ["", f"### {name}: |corr| of each continuous code's Q mean with the known factors (test split)", "",
                     "Largest over the code's dimensions." + (" In brackets: the untrained networks." if base else ""),
-                    "", "| code | " + " | ".join(factors) + " |", "|---" * (1 + len(factors)) + "|"]
-            for code, row in fc.items():
-                out.append(f"| {code} | " + " | ".join(
-                    f"{row[f]:.4f}" + (f" ({base[code][f]:.4f})" if code in base else "") for f in factors) + " |")
+                    ""] + _table("code", fc, base, "{:.4f}")
         last = m.get("final_logged") or {}
         li = {k[4:]: v for k, v in last.items() if k.startswith("L_I/")}
         if li:
