@@ -22,6 +22,10 @@ from absl import logging
 from infogan_tf import architectures, latents, losses, networks
 
 MODES = ("infogan", "gan")
+# How D's batch norm sees a step's real and fake images in training mode. "separate" (the official
+# code): two calls, each batch normalised by its own statistics. "joint" (opt-in, a deviation): one
+# call on the concatenated batch, so both share the statistics.
+D_BATCH_NORM = ("separate", "joint")
 
 
 class InfoGAN(tf.Module):
@@ -52,6 +56,10 @@ class InfoGAN(tf.Module):
         self.lambdas = {
             c.name: float(train["lambda_disc"] if c.kind == "categorical" else train["lambda_cont"])
             for c in self.spec.codes}
+        self.d_batch_norm = train.get("d_batch_norm", "separate")
+        if self.d_batch_norm not in D_BATCH_NORM:
+            raise ValueError(f"experiment {cfg.get('name')!r}: train.d_batch_norm {self.d_batch_norm!r} "
+                             f"is not one of {D_BATCH_NORM}")
         self.rng = tf.random.Generator.from_seed(seed)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.train_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_seconds")
@@ -62,12 +70,21 @@ class InfoGAN(tf.Module):
         z, codes = self.spec.sample(self.rng, n)
         return codes, self.generator(self.spec.generator_input(z, codes), training=True)
 
+    def _discriminate(self, real, fake, need_real=True):
+        """(real logits or None, fake logits, fake Q params), D in training mode."""
+        if self.d_batch_norm == "joint":
+            n = tf.shape(real)[0]
+            logits, q_params = self.discriminator(tf.concat([real, fake], 0), training=True)
+            return logits[:n], logits[n:], q_params[n:]
+        real_logits = self.discriminator(real, training=True)[0] if need_real else None
+        fake_logits, q_params = self.discriminator(fake, training=True)
+        return real_logits, fake_logits, q_params
+
     def d_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
         n = tf.shape(real)[0]
         with tf.GradientTape() as tape:
             codes, fake = self._fake(n)
-            real_logits, _ = self.discriminator(real, training=True)
-            fake_logits, q_params = self.discriminator(fake, training=True)
+            real_logits, fake_logits, q_params = self._discriminate(real, fake)
             info = self.spec.information(codes, q_params)
             gan_loss = losses.discriminator_gan_loss(real_logits, fake_logits)
             loss = gan_loss + losses.information_penalty(info, self.lambdas)
@@ -82,10 +99,12 @@ class InfoGAN(tf.Module):
             metrics["L_I/total"] = tf.add_n(list(info.values()))
         return metrics
 
-    def g_step(self, n) -> Dict[str, tf.Tensor]:
+    def g_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
+        """One G update on fresh latents, as many as ``real`` has images (with "separate" batch norm
+        the real images are not used; with "joint" D sees them beside the fakes, as in the D step)."""
         with tf.GradientTape() as tape:
-            codes, fake = self._fake(n)
-            fake_logits, q_params = self.discriminator(fake, training=True)
+            codes, fake = self._fake(tf.shape(real)[0])
+            _, fake_logits, q_params = self._discriminate(real, fake, need_real=False)
             gan_loss = losses.generator_gan_loss(fake_logits)
             loss = gan_loss
             if self.mode == "infogan":
@@ -96,7 +115,7 @@ class InfoGAN(tf.Module):
 
     def _train_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
         metrics = self.d_step(real)
-        metrics.update(self.g_step(tf.shape(real)[0]))
+        metrics.update(self.g_step(real))
         self.step.assign_add(1)
         return metrics
 

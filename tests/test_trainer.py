@@ -35,7 +35,7 @@ def test_d_step_updates_d_and_q_only(model):
 def test_g_step_updates_g_only(model):
     g_before = _snapshot(model.generator.trainable_variables)
     d_before = _snapshot(model.discriminator.trainable_variables)
-    tf.function(model.g_step)(16)
+    tf.function(model.g_step)(tf.random.uniform([16, 28, 28, 1]))
     assert not any(_changed(d_before, model.discriminator.trainable_variables))
     assert all(_changed(g_before, model.generator.trainable_variables))
 
@@ -60,15 +60,53 @@ def test_gan_mode_gives_g_no_information_reward(tiny_cfg):
     gan = trainer.InfoGAN(cfg, seed=0)
     info = trainer.InfoGAN(tiny_cfg, seed=0)
     # Same init and same latent RNG: the G losses differ exactly by the information penalty.
-    g_gan = gan.g_step(16)
-    g_info = info.g_step(16)
+    real = tf.random.uniform([16, 28, 28, 1], seed=1)
+    g_gan = gan.g_step(real)
+    g_info = info.g_step(real)
     assert g_gan["g_loss"].numpy() == pytest.approx(g_gan["g_gan_loss"].numpy())
     assert g_info["g_loss"].numpy() != pytest.approx(g_info["g_gan_loss"].numpy())
     assert g_gan["g_gan_loss"].numpy() == pytest.approx(g_info["g_gan_loss"].numpy(), rel=1e-5)
     # The D step is identical in both modes: Q is still trained in the baseline.
-    real = tf.random.uniform([16, 28, 28, 1], seed=1)
     d_gan, d_info = gan.d_step(real), info.d_step(real)
     assert d_gan["d_loss"].numpy() != pytest.approx(d_gan["d_gan_loss"].numpy())
+
+
+def test_joint_batch_norm_lets_d_see_a_brightness_difference_separate_batch_norm_hides(tiny_cfg):
+    # Real images: the fakes brightened by 0.3. In training mode each separate call normalises its
+    # batch by its own statistics, so D gives both batches nearly the same mean logit; with "joint"
+    # batch norm the two batches share statistics and D's logits differ.
+    cfg = copy.deepcopy(tiny_cfg)
+    gaps = {}
+    for mode in ("separate", "joint"):
+        cfg["train"]["d_batch_norm"] = mode
+        m = trainer.InfoGAN(cfg, seed=0)
+        codes, fake = m._fake(32)
+        real_logits, fake_logits, q_params = m._discriminate(fake + 0.3, fake)
+        assert fake_logits.shape == [32] and q_params.shape[0] == 32
+        gaps[mode] = abs(float(tf.reduce_mean(real_logits) - tf.reduce_mean(fake_logits)))
+    assert gaps["joint"] > 10 * gaps["separate"]
+
+
+def test_joint_batch_norm_steps_update_only_their_player(tiny_cfg):
+    cfg = copy.deepcopy(tiny_cfg)
+    cfg["train"]["d_batch_norm"] = "joint"
+    model = trainer.InfoGAN(cfg, seed=0)
+    real = tf.random.uniform([16, 28, 28, 1])
+    g_before = _snapshot(model.generator.trainable_variables)
+    d_before = _snapshot(model.discriminator.trainable_variables)
+    model.d_step(real)
+    assert not any(_changed(g_before, model.generator.trainable_variables))
+    d_mid = _snapshot(model.discriminator.trainable_variables)
+    model.g_step(real)
+    assert not any(_changed(d_mid, model.discriminator.trainable_variables))
+    assert all(_changed(g_before, model.generator.trainable_variables))
+    assert all(_changed(d_before, model.discriminator.trainable_variables))
+
+
+def test_unknown_d_batch_norm_is_rejected(tiny_cfg):
+    tiny_cfg["train"]["d_batch_norm"] = "virtual"
+    with pytest.raises(ValueError, match="train.d_batch_norm 'virtual'"):
+        trainer.InfoGAN(tiny_cfg)
 
 
 def test_unknown_mode_is_rejected(tiny_cfg):
