@@ -80,10 +80,24 @@ def _summary_images(model, step, writer):
             tf.summary.image(f"traversal/{code.name}", figures.mosaic(grid)[None], step=step)
 
 
+def use_xla(cfg: dict, override: Optional[bool] = None) -> bool:
+    """Whether to compile the train step with XLA: ``override`` if given, else the config's
+    ``train.xla`` (true when absent). On CPU XLA is not always faster (``results/benchmarks.md``)."""
+    if override is not None:
+        return bool(override)
+    value = cfg.get("train", {}).get("xla", True)
+    if not isinstance(value, bool):
+        raise ValueError(f"experiment {cfg.get('name')!r}: train.xla must be true or false, got {value!r}")
+    return value
+
+
 def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] = None,
-                   retrain: bool = False, jit_compile: bool = True, do_export: bool = True,
+                   retrain: bool = False, jit_compile: Optional[bool] = None, do_export: bool = True,
                    download: bool = True) -> Run:
-    """Trains (or resumes, or reuses) the experiment ``cfg`` and evaluates and exports it."""
+    """Trains (or resumes, or reuses) the experiment ``cfg`` and evaluates and exports it.
+
+    ``jit_compile``: XLA on or off; None takes the config's choice (``use_xla``)."""
+    jit_compile = use_xla(cfg, jit_compile)
     name = cfg["name"]
     run_dir = os.path.join(log_dir, name, f"seed{seed}")
     if retrain and os.path.exists(run_dir):

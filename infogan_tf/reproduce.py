@@ -26,7 +26,8 @@ flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, e
 flags.DEFINE_string("config_dir", None, "Directory of experiment/figure JSON configs (default: paper_configs).")
 flags.DEFINE_string("code", None, "Override which code a traversal figure varies, e.g. c3.")
 flags.DEFINE_bool("retrain", False, "Discard existing runs of the needed experiments and train again.")
-flags.DEFINE_bool("xla", True, "Compile the train step with XLA (jit_compile).")
+flags.DEFINE_bool("xla", True, "Compile the train step with XLA (jit_compile). Unless given, each experiment "
+                  "follows its config (train.xla; true unless the config says false, as svhn and celeba do).")
 flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
 flags.DEFINE_bool("download", True, "Let TFDS download a dataset that is not prepared in the data dir.")
 flags.DEFINE_bool("list", False, "List the figures and groups and exit.")
@@ -97,7 +98,7 @@ def main(argv):
         try:
             runs[exp] = experiment.run_experiment(
                 cfg, FLAGS.seed, FLAGS.logdir, FLAGS.data_dir, retrain=FLAGS.retrain,
-                jit_compile=FLAGS.xla, do_export=FLAGS.export, download=FLAGS.download)
+                jit_compile=FLAGS.xla if FLAGS["xla"].present else None, do_export=FLAGS.export, download=FLAGS.download)
         except (data.DataUnavailableError, experiment.IncompatibleRunError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

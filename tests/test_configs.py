@@ -106,3 +106,15 @@ def test_non_mnist_experiments_follow_the_paper(registry):
             continue
         assert cfg["leaky_slope"] == 0.1, name
         assert all(c.get("learn_std") for c in cfg["latent"]["codes"] if c["type"] == "continuous"), name
+
+
+def test_xla_follows_the_config_unless_overridden(registry):
+    from infogan_tf.experiment import use_xla
+
+    # svhn and celeba train without XLA by default (slower with it on CPU; results/benchmarks.md)
+    assert [use_xla(registry.experiment(e)) for e in ("mnist", "svhn", "celeba", "faces_azimuth",
+                                                      "chairs_rotation")] == [True, False, False, True, True]
+    assert use_xla(registry.experiment("svhn"), override=True) is True
+    assert use_xla(registry.experiment("mnist"), override=False) is False
+    with pytest.raises(ValueError, match=r"train.xla must be true or false, got 'yes'"):
+        use_xla({"name": "x", "train": {"xla": "yes"}})
