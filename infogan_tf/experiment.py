@@ -21,9 +21,10 @@ from absl import logging
 from infogan_tf import data, evaluation, export, figures, trainer
 
 # What decides the trained weights; a run directory is reused only if these match. ``steps`` may
-# grow (the run resumes); logging, evaluation and notes may change freely.
+# grow (the run resumes) and ``xla`` only chooses how the same step is executed (as --xla does);
+# logging, evaluation and notes may change freely.
 _TRAINING_KEYS = ("dataset", "architecture", "mode", "latent", "leaky_slope", "train")
-_RESUMABLE_KEYS = ("steps",)
+_RESUMABLE_KEYS = ("steps", "xla")
 
 
 class IncompatibleRunError(ValueError):

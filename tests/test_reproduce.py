@@ -148,3 +148,16 @@ def test_sigterm_mid_training_checkpoints_and_the_rerun_resumes(mnist_data_dir, 
     r = _run(base + [f"--steps={saved + 2}"], tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"at step {saved}" in r.stderr and f"step {saved + 1}/{saved + 2}" in r.stderr
+
+
+def test_a_run_resumes_when_only_steps_or_xla_changed(tmp_path):
+    from infogan_tf import configs, experiment
+    saved = configs.Registry().experiment("svhn")
+    del saved["train"]["xla"]  # a run started before the config chose XLA per experiment
+    saved["train"]["steps"] = 100
+    (tmp_path / "config.json").write_text(json.dumps({"experiment": saved, "seed": 0}))
+    experiment._check_compatible(str(tmp_path), configs.Registry().experiment("svhn"), 0)  # no error
+    changed = configs.Registry().experiment("svhn")
+    changed["train"]["g_lr"] = 5e-4
+    with pytest.raises(experiment.IncompatibleRunError, match="different configuration"):
+        experiment._check_compatible(str(tmp_path), changed, 0)
