@@ -13,6 +13,10 @@ theoretical peak cores x clock x FLOPs per cycle. With ``--pipeline`` it also ti
 the real input pipeline (``data.training_batches``) and reports how long the step waited for a
 batch; with ``--run_steps`` it runs the real training loop (``trainer.fit``: logging, TensorBoard
 summaries and images, checkpoints) and reports the share of wall time spent outside the train step.
+With ``--layers`` it times every row of the network tables alone (forward and backward) and the
+matrix products that row amounts to, weighs the rows into one iteration and compares that with the
+measured step: the difference is the time outside the layers (losses, latent sampling, optimiser
+updates), and the rows' own rates show which layers keep the step from the matmul ceiling.
 Images are random uint8 arrays of the architecture's shape: the timing does not depend on content.
 """
 
@@ -22,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from absl import app, flags
 
@@ -39,49 +43,77 @@ flags.DEFINE_bool("pipeline", True, "Also time the step fed by the real tf.data 
 flags.DEFINE_integer("run_steps", 30, "Steps of a real training-loop run to measure the time outside "
                      "the train step (0 to skip; XLA on only when --xla=both).")
 flags.DEFINE_integer("matmul_size", 4096, "Side of the square matmul that measures the FP32 ceiling.")
+flags.DEFINE_bool("layers", False, "Also time every table row (layer, batch norm, activation) alone, forward and "
+                  "backward, against the matrix products it amounts to; prints the GEMM bound of an iteration.")
 flags.DEFINE_string("output", None, "Also write the results as a Markdown table to this file.")
 FLAGS = flags.FLAGS
 
 
 # --- FLOPs, counted from the architecture table --------------------------------------------
+def walk_rows(rows, shape, q_dim: int):
+    """Yields (row, input shape, output shape) for each row of a network table, one image."""
+    for row in rows:
+        units = q_dim if row.units == "q" else row.units
+        if row.kind == "fc":
+            out = (units,)
+        elif row.kind == "conv":
+            h, w, _ = shape
+            out = (-(-h // row.stride), -(-w // row.stride), units)
+        elif row.kind == "deconv":
+            h, w, _ = shape
+            out = (h * row.stride, w * row.stride, units)
+        elif row.kind == "reshape":
+            out = tuple(row.shape)
+        elif row.kind == "flatten":
+            out = (shape[0] * shape[1] * shape[2],)
+        else:
+            raise ValueError(f"unknown layer kind {row.kind!r}")
+        yield row, tuple(shape), out
+        shape = out
+
+
+def gemm_shape(row, in_shape, out_shape, batch_size: int) -> Optional[Tuple[int, int, int]]:
+    """(M, K, N) of the matrix product a row's forward pass amounts to (None: no product).
+
+    fc: [batch, inputs] x [inputs, units]; conv (4x4 kernel, SAME): one row per output pixel,
+    [batch*oh*ow, 16*c_in] x [16*c_in, c_out]; deconv: every input pixel scatters a 4x4 kernel,
+    [batch*h*w, c_in] x [c_in, 16*c_out]. Its forward FLOPs are 2*M*K*N.
+    """
+    if row.kind == "fc":
+        n_in = 1
+        for d in in_shape:
+            n_in *= d
+        return batch_size, n_in, out_shape[-1]
+    if row.kind == "conv":
+        return batch_size * out_shape[0] * out_shape[1], 16 * in_shape[2], out_shape[2]
+    if row.kind == "deconv":
+        return batch_size * in_shape[0] * in_shape[1], in_shape[2], 16 * out_shape[2]
+    return None
+
+
+def _stacks(arch, input_dim: int, q_dim: int):
+    """(part, rows, input shape of one image) for the generator, the trunk and the two heads."""
+    trunk_out = list(walk_rows(arch.trunk, tuple(arch.image_shape), q_dim))[-1][2]
+    return [("generator", arch.generator, (input_dim,)), ("trunk", arch.trunk, tuple(arch.image_shape)),
+            ("d_head", arch.d_head, trunk_out), ("q_head", arch.q_head, trunk_out)]
+
+
 def layer_flops(arch, input_dim: int, q_dim: int) -> Dict[str, int]:
     """Multiply-add FLOPs (2 per MAC) of one forward pass of one image, per network part.
 
     Counts the fully connected, convolution and transposed-convolution layers (kernel 4x4, SAME
-    padding, as the tables state); batch norm, activations and biases are a few FLOPs per output
-    element and are left out (under 1% for every table here). Returns the FLOPs of the generator,
-    the D/Q trunk, the D head and the Q head.
+    padding, as the tables state) as the matrix products of ``gemm_shape``; batch norm,
+    activations and biases are a few FLOPs per output element and are left out (under 1% for
+    every table here). Returns the FLOPs of the generator, the D/Q trunk, the D head and the Q head.
     """
-    def walk(rows, shape):
-        flops = 0
-        for row in rows:
-            units = q_dim if row.units == "q" else row.units
-            if row.kind == "fc":
-                n_in = shape[0] if len(shape) == 1 else shape[0] * shape[1] * shape[2]
-                flops += 2 * n_in * units
-                shape = (units,)
-            elif row.kind == "conv":
-                h, w, c = shape
-                oh, ow = -(-h // row.stride), -(-w // row.stride)
-                flops += 2 * oh * ow * 16 * c * units
-                shape = (oh, ow, units)
-            elif row.kind == "deconv":
-                h, w, c = shape
-                flops += 2 * h * w * 16 * c * units  # every input pixel scatters a 4x4 kernel
-                shape = (h * row.stride, w * row.stride, units)
-            elif row.kind == "reshape":
-                shape = tuple(row.shape)
-            elif row.kind == "flatten":
-                shape = (shape[0] * shape[1] * shape[2],)
-            else:
-                raise ValueError(f"unknown layer kind {row.kind!r}")
-        return flops, shape
-
-    g, _ = walk(arch.generator, (input_dim,))
-    trunk, features = walk(arch.trunk, tuple(arch.image_shape))
-    d_head, _ = walk(arch.d_head, features)
-    q_head, _ = walk(arch.q_head, features)
-    return {"generator": g, "trunk": trunk, "d_head": d_head, "q_head": q_head}
+    flops = {}
+    for part, rows, shape in _stacks(arch, input_dim, q_dim):
+        flops[part] = 0
+        for row, in_shape, out_shape in walk_rows(rows, shape, q_dim):
+            mkn = gemm_shape(row, in_shape, out_shape, 1)
+            if mkn:
+                flops[part] += 2 * mkn[0] * mkn[1] * mkn[2]
+    return flops
 
 
 def iteration_flops(arch, input_dim: int, q_dim: int, batch_size: int) -> int:
@@ -155,6 +187,129 @@ def matmul_flops_per_second(size: int, repeats: int = 5, jit_compile: bool = Fal
         mm(a, b).numpy()
         best = min(best, time.perf_counter() - t0)
     return 2.0 * size ** 3 / best
+
+
+# --- one layer at a time --------------------------------------------------------------------
+# How often one D+G iteration runs each network's forward+backward pass (see iteration_flops:
+# batch x (4g + 8d) FLOPs, and a forward+backward pass costs three forwards).
+USES_PER_ITERATION = {"generator": 4 / 3, "trunk": 8 / 3, "d_head": 8 / 3, "q_head": 8 / 3}
+
+
+def _median_seconds(fn, repeats: int) -> float:
+    fn()
+    fn()  # warm-up: the first call traces (and compiles)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def gemm_seconds(m: int, k: int, n: int, jit_compile: bool, repeats: int = 5) -> float:
+    """Median seconds of the three matrix products of one layer's forward and backward pass:
+    [m,k]x[k,n] (forward), [m,n]x[k,n]^T (input gradient) and [m,k]^T x [m,n] (weight gradient)."""
+    import tensorflow as tf
+
+    a, b, dy = tf.random.uniform((m, k)), tf.random.uniform((k, n)), tf.random.uniform((m, n))
+
+    @tf.function(jit_compile=jit_compile)
+    def products(a, b, dy):
+        return (tf.reduce_sum(tf.matmul(a, b)) + tf.reduce_sum(tf.matmul(dy, b, transpose_b=True))
+                + tf.reduce_sum(tf.matmul(a, dy, transpose_a=True)))
+
+    return _median_seconds(lambda: products(a, b, dy).numpy(), repeats)
+
+
+def _row_layers(stack) -> Dict[int, list]:
+    """The Keras layers of a network stack grouped by table row (networks.build_stack names each
+    layer with its row index: fc3, bn3, lrelu3)."""
+    import re
+
+    groups: Dict[int, list] = {}
+    for layer in stack.layers:
+        groups.setdefault(int(re.search(r"(\d+)$", layer.name).group(1)), []).append(layer)
+    return groups
+
+
+def profile_layers(model, batch_size: int, jit_compile: bool, repeats: int = 10) -> List[dict]:
+    """Times each table row (its layer, batch norm and activation) alone, forward and backward
+    (input and weight gradients, batch norm in training mode), and the three matrix products of
+    the row's ``gemm_shape`` alone, XLA-compiled or not as ``jit_compile`` says."""
+    import tensorflow as tf
+
+    stacks = {"generator": model.generator.net, "trunk": model.discriminator.trunk,
+              "d_head": model.discriminator.d_head, "q_head": model.discriminator.q_head}
+    rows_out = []
+    for part, rows, shape in _stacks(model.arch, model.spec.input_dim, model.spec.q_dim):
+        groups = _row_layers(stacks[part])
+        x = tf.random.uniform((batch_size,) + shape)
+        for i, (row, in_shape, out_shape) in enumerate(walk_rows(rows, shape, model.spec.q_dim)):
+            layers = groups[i]
+            variables = [v for layer in layers for v in layer.trainable_variables]
+
+            @tf.function(jit_compile=jit_compile)
+            def forward_backward(x, layers=layers, variables=variables):
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    y = x
+                    for layer in layers:
+                        y = layer(y, training=True)
+                    loss = tf.reduce_sum(tf.square(y))
+                grads = tape.gradient(loss, [x] + variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+                return y, tf.add_n([tf.reduce_sum(g) for g in grads])
+
+            seconds = _median_seconds(lambda: forward_backward(x)[1].numpy(), repeats)
+            mkn = gemm_shape(row, in_shape, out_shape, batch_size)
+            flops = 6 * mkn[0] * mkn[1] * mkn[2] if mkn else 0
+            rows_out.append({
+                "part": part, "row": i, "kind": row.kind, "input": (batch_size,) + in_shape, "gemm": mkn,
+                "flops": flops, "seconds": seconds,
+                "gemm_seconds": gemm_seconds(*mkn, jit_compile=jit_compile, repeats=repeats) if mkn else 0.0})
+            x = forward_backward(x)[0]
+    return rows_out
+
+
+def layer_summary(rows: List[dict], matmul: float) -> dict:
+    """One D+G iteration predicted from the rows timed alone (``USES_PER_ITERATION``), and the
+    same iteration if every row took as long as its three matrix products alone. The second is no
+    bound: TensorFlow's convolution kernels can beat the equivalent matrix product."""
+    uses = [USES_PER_ITERATION[r["part"]] for r in rows]
+    flops = sum(u * r["flops"] for u, r in zip(uses, rows))
+    rows_seconds = sum(u * r["seconds"] for u, r in zip(uses, rows))
+    gemm = sum(u * r["gemm_seconds"] for u, r in zip(uses, rows))
+    return {"flops": flops, "rows_seconds": rows_seconds, "gemm_seconds": gemm,
+            "gemm_fraction_of_matmul": flops / gemm / matmul if gemm else None}
+
+
+def layer_table(rows: List[dict], matmul: float, step_seconds: Optional[float] = None) -> str:
+    """The rows as a Markdown table; its last line weighs them into one iteration and compares
+    that with the measured step (``step_seconds``): the rest is outside the layers."""
+    columns = ["part", "row", "layer", "input", "GEMM M x K x N", "GFLOP fwd+bwd", "ms fwd+bwd",
+               "GFLOP/s", "of matmul", "its GEMMs alone: ms", "GFLOP/s", "of matmul"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        mkn = r["gemm"]
+        rate = r["flops"] / r["seconds"]
+        gemm_rate = r["flops"] / r["gemm_seconds"] if mkn else 0.0
+        lines.append("| " + " | ".join([
+            r["part"], str(r["row"]), r["kind"], "x".join(map(str, r["input"])),
+            " x ".join(map(str, mkn)) if mkn else "-", f"{r['flops'] / 1e9:.2f}", f"{1e3 * r['seconds']:.2f}",
+            f"{rate / 1e9:.0f}" if mkn else "-", _pct(rate / matmul) if mkn else "-",
+            f"{1e3 * r['gemm_seconds']:.2f}" if mkn else "-", f"{gemm_rate / 1e9:.0f}" if mkn else "-",
+            _pct(gemm_rate / matmul) if mkn else "-"]) + " |")
+    s = layer_summary(rows, matmul)
+    text = (f"\nOne iteration from these rows (G rows x 4/3, D/Q rows x 8/3): {s['rows_seconds']:.3f} s for "
+            f"{s['flops'] / 1e9:.1f} GFLOP = {_pct(s['flops'] / s['rows_seconds'] / matmul)} of the matmul "
+            f"ceiling")
+    if step_seconds:
+        rest = step_seconds - s["rows_seconds"]
+        text += (f"; the measured step takes {step_seconds:.3f} s, so {rest:.3f} s ({_pct(rest / step_seconds)}) "
+                 f"is outside the layers (losses, latent sampling, optimiser updates)")
+    text += (f". With every row as slow or fast as its matrix products alone: {s['gemm_seconds']:.3f} s "
+             f"({_pct(s['gemm_fraction_of_matmul'])} of the ceiling).")
+    lines.append(text)
+    return "\n".join(lines)
 
 
 # --- timing --------------------------------------------------------------------------------
@@ -250,7 +405,7 @@ def time_training_loop(model, images, steps: int, log_every: int, image_every: i
 
 
 def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: int, iterations: int,
-                           pipeline: bool, run_steps: int) -> dict:
+                           pipeline: bool, run_steps: int, layers: bool = False) -> dict:
     import numpy as np
     import tensorflow as tf
 
@@ -275,6 +430,8 @@ def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: i
     if pipeline:
         it = iter(data.training_batches(images, batch_size, 0, 0, act))
         result["fed"] = time_steps(model, lambda: next(it), 1, iterations)
+    if layers:
+        result["layers"] = profile_layers(model, batch_size, xla, repeats=iterations)
     if run_steps:
         lcfg = cfg.get("logging", {})
         result["loop"] = time_training_loop(
@@ -348,7 +505,7 @@ def main(argv):
             print(f"{name}, XLA {'on' if xla else 'off'}: timing {FLAGS.iterations} iterations "
                   f"after {FLAGS.warmup} warm-up ...", flush=True)
             r = benchmark_architecture(name, xla, FLAGS.batch_size, FLAGS.warmup, FLAGS.iterations,
-                                       FLAGS.pipeline, run_steps)
+                                       FLAGS.pipeline, run_steps, FLAGS.layers)
             results.append(r)
             s = r["step"]["median"]
             line = (f"  {s:.3f} s/iteration, {FLAGS.batch_size / s:.0f} images/s, "
@@ -364,7 +521,14 @@ def main(argv):
                          f"checkpoint+logging {lp['per_checkpoint']:.2f} s each; at the config's intervals "
                          f"{_pct(lp['projected_outside'])} of the time is outside the step")
             print(line, flush=True)
+            if "layers" in r:
+                print(layer_table(r["layers"], matmul, s), flush=True)
     text = table(results, matmul, peak)
+    for r in results:
+        if "layers" in r:
+            text += (f"\n\n### {r['architecture']}, XLA {'on' if r['xla'] else 'off'}: every table row alone, "
+                     f"batch {r['batch_size']}, median of {FLAGS.iterations}\n\n"
+                     + layer_table(r["layers"], matmul, r["step"]["median"]))
     print(text)
     if FLAGS.output:
         peak_text = f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"

@@ -54,3 +54,33 @@ def test_a_tiny_benchmark_runs_and_its_table_has_one_row_per_setting():
     assert len(lines) == 3 and lines[2].startswith("| mnist | off |")
     assert np.isfinite(benchmark.matmul_flops_per_second(64, repeats=1))
     assert np.isfinite(benchmark.matmul_flops_per_second(64, repeats=1, jit_compile=True))
+
+
+def test_gemm_shapes_of_the_mnist_rows_by_hand():
+    rows = list(benchmark.walk_rows(architectures.MNIST.generator, (74,), 12))
+    shapes = [benchmark.gemm_shape(row, i, o, 128) for row, i, o in rows]
+    # fc 74->1024, fc 1024->6272, reshape, deconv 7x7x128 -> 14x14x64, deconv 14x14x64 -> 28x28x1.
+    assert shapes == [(128, 74, 1024), (128, 1024, 6272), None, (128 * 49, 128, 16 * 64), (128 * 196, 64, 16)]
+    trunk = list(benchmark.walk_rows(architectures.MNIST.trunk, (28, 28, 1), 12))
+    assert [benchmark.gemm_shape(row, i, o, 2) for row, i, o in trunk] == [
+        (2 * 196, 16, 64), (2 * 49, 16 * 64, 128), None, (2, 6272, 1024)]
+    assert trunk[-1][2] == (1024,)
+
+
+def test_every_row_is_profiled_and_the_summary_weights_g_and_d_as_the_iteration_does():
+    from infogan_tf import configs, trainer
+
+    cfg = configs.Registry().experiment("mnist")
+    model = trainer.InfoGAN(cfg, seed=0, jit_compile=False)
+    rows = benchmark.profile_layers(model, batch_size=4, jit_compile=False, repeats=1)
+    arch = architectures.MNIST
+    n_rows = len(arch.generator) + len(arch.trunk) + len(arch.d_head) + len(arch.q_head)
+    assert len(rows) == n_rows and all(r["seconds"] > 0 for r in rows)
+    assert [r["gemm"] is None for r in rows] == [r["gemm_seconds"] == 0.0 for r in rows]
+    # The rows' forward+backward FLOPs, weighted by their uses, are exactly the iteration's FLOPs.
+    s = benchmark.layer_summary(rows, matmul=1e11)
+    assert s["flops"] == pytest.approx(benchmark.iteration_flops(arch, 74, 12, 4))
+    assert s["rows_seconds"] > 0 and s["gemm_seconds"] > 0
+    text = benchmark.layer_table(rows, matmul=1e11, step_seconds=s["rows_seconds"] + 0.5)
+    assert len(text.splitlines()) == 2 + n_rows + 2
+    assert "so 0.500 s" in text.splitlines()[-1] and "outside the layers" in text.splitlines()[-1]
