@@ -56,6 +56,10 @@ class InfoGAN(tf.Module):
         self.lambdas = {
             c.name: float(train["lambda_disc"] if c.kind == "categorical" else train["lambda_cont"])
             for c in self.spec.codes}
+        self.lambda_disc_warmup = train.get("lambda_disc_warmup", 0)
+        if not isinstance(self.lambda_disc_warmup, int) or self.lambda_disc_warmup < 0:
+            raise ValueError(f"experiment {cfg.get('name')!r}: train.lambda_disc_warmup "
+                             f"{self.lambda_disc_warmup!r} must be a whole number of iterations >= 0")
         self.d_batch_norm = train.get("d_batch_norm", "separate")
         if self.d_batch_norm not in D_BATCH_NORM:
             raise ValueError(f"experiment {cfg.get('name')!r}: train.d_batch_norm {self.d_batch_norm!r} "
@@ -66,6 +70,16 @@ class InfoGAN(tf.Module):
         self.train_step = tf.function(self._train_step, jit_compile=jit_compile)
 
     # --- the two player updates -------------------------------------------------------------
+    def code_weights(self) -> Dict[str, tf.Tensor]:
+        """lambda of each code at the current step. With ``train.lambda_disc_warmup`` W > 0 (an
+        opt-in deviation; the paper and the official code use a constant lambda) the categorical
+        codes' lambda grows linearly from 0 at step 0 to ``lambda_disc`` at step W."""
+        if not self.lambda_disc_warmup:
+            return self.lambdas
+        ramp = tf.minimum(tf.cast(self.step, tf.float32) / float(self.lambda_disc_warmup), 1.0)
+        return {c.name: self.lambdas[c.name] * ramp if c.kind == "categorical" else self.lambdas[c.name]
+                for c in self.spec.codes}
+
     def _fake(self, n):
         z, codes = self.spec.sample(self.rng, n)
         return codes, self.generator(self.spec.generator_input(z, codes), training=True)
@@ -87,7 +101,7 @@ class InfoGAN(tf.Module):
             real_logits, fake_logits, q_params = self._discriminate(real, fake)
             info = self.spec.information(codes, q_params)
             gan_loss = losses.discriminator_gan_loss(real_logits, fake_logits)
-            loss = gan_loss + losses.information_penalty(info, self.lambdas)
+            loss = gan_loss + losses.information_penalty(info, self.code_weights())
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         metrics = {"d_loss": loss, "d_gan_loss": gan_loss,
@@ -108,7 +122,7 @@ class InfoGAN(tf.Module):
             gan_loss = losses.generator_gan_loss(fake_logits)
             loss = gan_loss
             if self.mode == "infogan":
-                loss += losses.information_penalty(self.spec.information(codes, q_params), self.lambdas)
+                loss += losses.information_penalty(self.spec.information(codes, q_params), self.code_weights())
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return {"g_loss": loss, "g_gan_loss": gan_loss}

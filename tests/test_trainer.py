@@ -109,6 +109,32 @@ def test_unknown_d_batch_norm_is_rejected(tiny_cfg):
         trainer.InfoGAN(tiny_cfg)
 
 
+def test_lambda_disc_warmup_ramps_only_the_categorical_lambda(tiny_cfg):
+    plain = trainer.InfoGAN(tiny_cfg, seed=0)
+    assert plain.code_weights() == plain.lambdas  # the default: constant, as in the paper
+    cfg = copy.deepcopy(tiny_cfg)
+    cfg["train"]["lambda_disc_warmup"] = 4
+    model = trainer.InfoGAN(cfg, seed=0)
+    lam_disc, lam_cont = cfg["train"]["lambda_disc"], cfg["train"]["lambda_cont"]
+    for step, fraction in [(0, 0.0), (1, 0.25), (2, 0.5), (4, 1.0), (9, 1.0)]:
+        model.step.assign(step)
+        weights = model.code_weights()
+        assert float(weights["c1"]) == pytest.approx(fraction * lam_disc)
+        assert float(weights["c2"]) == pytest.approx(lam_cont) and float(weights["c3"]) == pytest.approx(lam_cont)
+    # At step 0 the categorical code adds nothing to D's loss: only the continuous codes' L_I does.
+    model.step.assign(0)
+    real = tf.random.uniform([16, 28, 28, 1], seed=1)
+    m = model.d_step(real)
+    expected = m["d_gan_loss"] - lam_cont * (m["L_I/c2"] + m["L_I/c3"])
+    assert float(m["d_loss"]) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_a_negative_lambda_disc_warmup_is_rejected(tiny_cfg):
+    tiny_cfg["train"]["lambda_disc_warmup"] = -5
+    with pytest.raises(ValueError, match="train.lambda_disc_warmup -5"):
+        trainer.InfoGAN(tiny_cfg, seed=0)
+
+
 def test_unknown_mode_is_rejected(tiny_cfg):
     tiny_cfg["mode"] = "wgan"
     with pytest.raises(ValueError, match="mode 'wgan'"):
