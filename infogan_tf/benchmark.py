@@ -20,6 +20,7 @@ updates), and the rows' own rates show which layers keep the step from the matmu
 Images are random uint8 arrays of the architecture's shape: the timing does not depend on content.
 """
 
+import math
 import os
 import platform
 import statistics
@@ -80,10 +81,7 @@ def gemm_shape(row, in_shape, out_shape, batch_size: int) -> Optional[Tuple[int,
     [batch*h*w, c_in] x [c_in, 16*c_out]. Its forward FLOPs are 2*M*K*N.
     """
     if row.kind == "fc":
-        n_in = 1
-        for d in in_shape:
-            n_in *= d
-        return batch_size, n_in, out_shape[-1]
+        return batch_size, math.prod(in_shape), out_shape[-1]
     if row.kind == "conv":
         return batch_size * out_shape[0] * out_shape[1], 16 * in_shape[2], out_shape[2]
     if row.kind == "deconv":
