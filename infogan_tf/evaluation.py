@@ -11,6 +11,12 @@ second moments: the orientation of the principal axis (degrees from vertical; "r
 spread across that axis (pixels; "width", unchanged by a rigid rotation). A code's score for a factor
 is |mean over rows of corr(code value, statistic)|; codes are assigned to factors one-to-one to
 maximise the total score. Nothing is chosen by eye.
+
+What a categorical code separates instead (data with known factors, the shapes): within each class
+of real test images, the correlation ratio eta^2 of every factor over Q's categories, i.e. the share
+of the factor's variance that lies between the categories (0: the category says nothing about it;
+1: the category determines it). Rotation is measured as the image shows it
+(``shapes.apparent_rotation``).
 """
 
 from typing import Dict, Sequence
@@ -19,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 from scipy.optimize import linear_sum_assignment
 
-from infogan_tf import data
+from infogan_tf import data, shapes
 
 
 def posteriors(model, images: np.ndarray, batch_size: int = 500) -> Dict[str, Dict[str, np.ndarray]]:
@@ -211,13 +217,48 @@ def factor_correlations(model, images: np.ndarray, factors: Dict[str, np.ndarray
     return out
 
 
+def correlation_ratio(values: np.ndarray, groups: np.ndarray) -> float:
+    """eta^2: the between-group share of the variance of ``values`` (0 when it has none)."""
+    values = np.asarray(values, dtype=np.float64)
+    total = ((values - values.mean()) ** 2).sum()
+    if total <= 0:
+        return 0.0
+    between = sum(np.sum(groups == g) * (values[groups == g].mean() - values.mean()) ** 2
+                  for g in np.unique(groups))
+    return float(between / total)
+
+
+def category_factors(predicted: np.ndarray, factors: Dict[str, np.ndarray], k: int) -> dict:
+    """Per class of real images (``factors["shape"]``): how a categorical code's k categories split
+    it (counts), each factor's mean per category and its eta^2 over the categories. Rotation is the
+    apparent rotation (``shapes.apparent_rotation``)."""
+    labels = np.asarray(factors["shape"], dtype=np.int64)
+    values = {name: np.asarray(v, dtype=np.float64) for name, v in factors.items() if name != "shape"}
+    if "rotation" in values:
+        values["rotation"] = shapes.apparent_rotation(labels, values["rotation"])
+    out = {}
+    for label in np.unique(labels):
+        members = labels == label
+        cats = predicted[members]
+        name = shapes.CLASSES[label] if label < len(shapes.CLASSES) else str(int(label))
+        out[name] = {
+            "count": int(members.sum()),
+            "categories": np.bincount(cats, minlength=k).tolist(),
+            "eta_squared": {f: round(correlation_ratio(v[members], cats), 4) for f, v in values.items()},
+            "category_means": {f: [round(float(v[members][cats == c].mean()), 3) if np.any(cats == c) else None
+                                   for c in range(k)] for f, v in values.items()},
+        }
+    return out
+
+
 def evaluate_run(model, cfg: dict, test) -> dict:
     """The evaluation an experiment's config asks for, on its test split (a data.Split).
 
     Always: every categorical code as a classifier when the split has labels. ``evaluation.factors``
     (e.g. ["rotation", "width"]): the continuous-code factor scores over ``evaluation.factor_rows``
     (default 100) rows of fixed latents. With known factors (shapes):
-    the correlations of every continuous code's Q mean with every factor.
+    the correlations of every continuous code's Q mean with every factor, and for every categorical
+    code which factors its categories separate within each class (``category_factors``).
     """
     result = {"evaluation": {}, "continuous_factors": {}}
     if test is None:
@@ -233,4 +274,8 @@ def evaluate_run(model, cfg: dict, test) -> dict:
         result["continuous_factors"] = continuous_factor_scores(model, factors, rows=rows)
     if test.factors is not None and model.spec.continuous:
         result["factor_correlations"] = factor_correlations(model, test.images, test.factors, post)
+    if test.factors is not None and "shape" in test.factors and model.spec.categorical:
+        result["category_factors"] = {
+            code.name: category_factors(post[code.name]["probs"].argmax(axis=1), test.factors, code.k)
+            for code in model.spec.categorical}
     return result

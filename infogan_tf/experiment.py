@@ -169,6 +169,9 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
                      results["continuous_factors"]["assignment"], results["continuous_factors"]["scores"])
     if results.get("factor_correlations"):
         logging.info("%s: |corr| of Q means with known factors %s", name, results["factor_correlations"])
+    for code, per_class in (results.get("category_factors") or {}).items():
+        logging.info("%s: %s categories within each class: %s", name, code,
+                     {c: {"categories": r["categories"], "eta^2": r["eta_squared"]} for c, r in per_class.items()})
     if do_export:
         metrics["saved_model"] = export.export(model, os.path.join(run_dir, "saved_model"))
         logging.info("exported SavedModel to %s", metrics["saved_model"])

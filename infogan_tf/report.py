@@ -92,6 +92,16 @@ def summary(results_dir: str) -> str:
             out += ["", f"### {name}: |corr| of each continuous code's Q mean with the known factors (test split)", "",
                     "Largest over the code's dimensions." + (" In brackets: the untrained networks." if base else ""),
                     ""] + _table("code", fc, base, "{:.4f}")
+        for code, per_class in (m.get("category_factors") or {}).items():
+            base = (untrained.get("category_factors") or {}).get(code) or {}
+            out += ["", f"### {name}: what {code}'s categories separate within each class (test split)", "",
+                    "eta^2 of each factor over Q's categories among the real images of one class (0: the "
+                    "category says nothing about it, 1: it determines it); rotation as the image shows it."
+                    + (" In brackets: the untrained networks." if base else ""), ""]
+            out += _table("class", {c: r["eta_squared"] for c, r in per_class.items()},
+                          {c: r["eta_squared"] for c, r in base.items()} or None, "{:.3f}")
+            out += ["", "Images per category: " + "; ".join(
+                f"{c} {r['categories']}" for c, r in per_class.items()) + "."]
         last = m.get("final_logged") or {}
         li = {k[4:]: v for k, v in last.items() if k.startswith("L_I/")}
         if li:

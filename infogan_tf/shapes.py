@@ -21,6 +21,8 @@ import numpy as np
 
 CLASSES = ("square", "ellipse", "triangle")
 FACTORS = ("scale", "rotation", "x", "y")
+# The turn that maps each class onto itself: square 90, ellipse 180, equilateral triangle 120 degrees.
+SYMMETRY_DEGREES = (90.0, 180.0, 120.0)
 _BASE = 0.4  # half-size of a scale-1 shape, as a fraction of the image half-width
 _SUPER = 4
 
@@ -102,6 +104,18 @@ def render(factors: Dict[str, np.ndarray], size: int, color: bool) -> np.ndarray
             img = cover[..., None]
         out[sl] = np.round(img * 255.0).astype(np.uint8)
     return out
+
+
+def apparent_rotation(shape: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """Degrees from the nearest turn that looks like the unrotated shape, in [0, period / 2].
+
+    Each class repeats itself every ``SYMMETRY_DEGREES`` and is mirror-symmetric in its unrotated
+    pose, so a turn by t and by period - t look alike: a square at 5 and at 85 degrees is the same
+    picture mirrored, and both are 5 degrees from upright. This is the rotation an image shows.
+    """
+    period = np.asarray(SYMMETRY_DEGREES)[np.asarray(shape, dtype=np.int64)]
+    r = np.mod(np.asarray(rotation, dtype=np.float64), period)
+    return np.minimum(r, period - r)
 
 
 def make(num_images: int, size: int = 32, color: bool = False, seed: int = 0,

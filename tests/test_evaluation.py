@@ -116,3 +116,32 @@ def test_rotation_span_follows_the_axis_through_the_horizontal():
     # From c2 = -1 to +1 the bar turns 74 -> 94 degrees: +20, not the -160 of the raw angles.
     assert r["spans"]["rotation"]["c2"] == pytest.approx(20.0, abs=3.0)
     assert r["scores"]["rotation"]["c2"] > 0.95  # pixelisation keeps it just below 1
+
+
+def test_correlation_ratio_hand_computed():
+    # mean 2.5, total sum of squares 5; group means 1.5 and 3.5, between 2 * 1 + 2 * 1 = 4.
+    assert evaluation.correlation_ratio(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 0, 1, 1])) == pytest.approx(0.8)
+    assert evaluation.correlation_ratio(np.array([1.0, 2.0, 1.0, 2.0]), np.array([0, 0, 1, 1])) == pytest.approx(0.0)
+    assert evaluation.correlation_ratio(np.full(4, 3.0), np.array([0, 1, 0, 1])) == 0.0
+
+
+def test_category_factors_find_a_code_that_splits_squares_by_their_apparent_rotation():
+    rng = np.random.default_rng(0)
+    n = 600
+    f = {"shape": np.repeat([0, 1, 2], n // 3), "rotation": rng.uniform(0, 90, n),
+         "scale": rng.uniform(0.5, 1.0, n), "x": rng.uniform(-0.4, 0.4, n), "y": rng.uniform(-0.4, 0.4, n)}
+    # Squares: category 1 near upright (apparent rotation below 22.5 degrees, i.e. turns near 0 or 90),
+    # category 2 near 45 degrees; ellipses all category 0; triangles by size.
+    near_upright = np.minimum(f["rotation"], 90 - f["rotation"]) < 22.5
+    predicted = np.where(f["shape"] == 0, np.where(near_upright, 1, 2),
+                         np.where(f["shape"] == 1, 0, (f["scale"] > 0.75).astype(int)))
+    r = evaluation.category_factors(predicted, f, 3)
+    assert set(r) == {"square", "ellipse", "triangle"}
+    sq = r["square"]
+    assert sq["count"] == 200 and sum(sq["categories"]) == 200 and sq["categories"][0] == 0
+    assert sq["eta_squared"]["rotation"] > 0.7  # the raw angle (0..90) would give about 0: 0 and 90 look alike
+    assert max(sq["eta_squared"][k] for k in ("scale", "x", "y")) < 0.05
+    assert sq["category_means"]["rotation"][0] is None
+    assert sq["category_means"]["rotation"][1] < 12 < 33 < sq["category_means"]["rotation"][2]
+    assert r["ellipse"]["categories"] == [200, 0, 0] and r["ellipse"]["eta_squared"]["rotation"] == 0.0
+    assert r["triangle"]["eta_squared"]["scale"] > 0.7

@@ -65,7 +65,12 @@ def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
         assert all(np.isfinite(v) for v in run.metrics["final_logged"].values())
         if run.cfg.get("evaluation", {}).get("untrained_baseline"):
             assert run.metrics["untrained"].keys() == {
-                k for k in run.metrics if k in ("evaluation", "continuous_factors", "factor_correlations")}
+                k for k in run.metrics
+                if k in ("evaluation", "continuous_factors", "factor_correlations", "category_factors")}
+        if run.cfg["dataset"].get("source") == "shapes":  # known factors: what c1's categories separate
+            per_class = run.metrics["category_factors"]["c1"]
+            assert sum(r["count"] for r in per_class.values()) == 32
+            assert all(0.0 <= v <= 1.0 for r in per_class.values() for v in r["eta_squared"].values())
         runs[name] = run
     out = tmp_path_factory.mktemp("figures")
     info = figures.render(figure, REGISTRY.figures[figure], runs, str(out))

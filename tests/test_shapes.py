@@ -71,3 +71,22 @@ def test_ranges_override_the_defaults_and_bad_ranges_are_refused():
         shapes.make(4, 32, ranges={"x": [0.2, -0.2]})
     with pytest.raises(ValueError, match="out of the image"):
         shapes.make(4, 32, ranges={"scale": [1.0, 1.5]})  # with x, y up to 0.4 the corner leaves
+
+
+@pytest.mark.parametrize("shape", [0, 1, 2])
+def test_apparent_rotation_is_zero_for_symmetric_turns_and_equal_for_mirror_images(shape):
+    period = shapes.SYMMETRY_DEGREES[shape]
+    f = {"shape": np.array([shape] * 4), "scale": np.full(4, 0.9), "x": np.zeros(4), "y": np.zeros(4),
+         "rotation": np.array([0.0, period, 20.0, period - 20.0])}
+    images = shapes.render(f, 32, color=False).astype(int)
+    # A turn by the period looks unrotated; a turn by period - t is the mirror image of a turn by t.
+    assert np.abs(images[0] - images[1]).max() <= 1
+    assert np.abs(images[2] - images[3][:, ::-1]).max() <= 1
+    assert np.abs(images[0] - images[2]).max() > 100  # 20 degrees does show
+    np.testing.assert_allclose(shapes.apparent_rotation(f["shape"], f["rotation"]), [0, 0, 20, 20], atol=1e-9)
+
+
+def test_apparent_rotation_of_each_class():
+    np.testing.assert_allclose(shapes.apparent_rotation(np.array([0, 0, 1, 2, 2]),
+                                                        np.array([45.0, 50.0, 100.0, 70.0, 130.0])),
+                               [45.0, 40.0, 80.0, 50.0, 10.0])
