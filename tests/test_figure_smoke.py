@@ -67,7 +67,7 @@ def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
             assert run.metrics["untrained"].keys() == {
                 k for k in run.metrics
                 if k in ("evaluation", "continuous_factors", "factor_correlations", "category_factors")}
-        if run.cfg["dataset"].get("source") == "shapes":  # known factors: what c1's categories separate
+        if isinstance(run.cfg["dataset"], dict) and run.cfg["dataset"]["source"] == "shapes":  # known factors: what c1's categories separate
             per_class = run.metrics["category_factors"]["c1"]
             assert sum(r["count"] for r in per_class.values()) == 32
             assert all(0.0 <= v <= 1.0 for r in per_class.values() for v in r["eta_squared"].values())
