@@ -94,8 +94,11 @@ def use_xla(cfg: dict, override: Optional[bool] = None) -> bool:
 
 def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] = None,
                    retrain: bool = False, jit_compile: Optional[bool] = None, do_export: bool = True,
-                   download: bool = True) -> Run:
+                   download: bool = True, reevaluate: bool = False) -> Run:
     """Trains (or resumes, or reuses) the experiment ``cfg`` and evaluates and exports it.
+
+    A run already trained to its steps and evaluated is reused as it is; ``reevaluate`` evaluates it
+    (and its untrained networks) again, e.g. after the evaluation was extended.
 
     ``jit_compile``: XLA on or off; None takes the config's choice (``use_xla``)."""
     jit_compile = use_xla(cfg, jit_compile)
@@ -128,7 +131,7 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
 
     t0 = time.time()
     baseline_path = os.path.join(run_dir, "untrained_evaluation.json")
-    if cfg.get("evaluation", {}).get("untrained_baseline") and not os.path.exists(baseline_path):
+    if cfg.get("evaluation", {}).get("untrained_baseline") and (reevaluate or not os.path.exists(baseline_path)):
         # The same evaluation on the freshly initialised networks (the seed fixes them): what chance
         # and network structure alone give, e.g. an untrained Q's means already correlate with x/y.
         logging.info("%s: evaluating the untrained networks (the baseline)", name)
@@ -146,7 +149,7 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
     if os.path.exists(metrics_path):
         with open(metrics_path) as f:
             previous = json.load(f)
-    if previous.get("step") == int(model.step) and "evaluation" in previous:
+    if previous.get("step") == int(model.step) and "evaluation" in previous and not reevaluate:
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
         return Run(cfg, run_dir, model, previous)
 
@@ -159,6 +162,9 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
         "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
         "final_logged": last, "jit_compile": jit_compile, **results,
     }
+    if previous.get("step") == int(model.step):  # evaluated again: keep what trained it on record
+        metrics["trained_by"] = previous.get("trained_by") or {
+            k: previous.get(k) for k in ("command", "commit", "this_invocation_seconds")}
     if os.path.exists(baseline_path):
         with open(baseline_path) as f:
             metrics["untrained"] = json.load(f)
@@ -172,6 +178,10 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
     for code, per_class in (results.get("category_factors") or {}).items():
         logging.info("%s: %s categories within each class: %s", name, code,
                      {c: {"categories": r["categories"], "eta^2": r["eta_squared"]} for c, r in per_class.items()})
+    gen = results.get("generated_classes")
+    for code, counts in ((gen or {}).get("codes") or {}).items():
+        logging.info("%s: classes G draws for each category of %s (%s; the classifier is %.1f%% right on real "
+                     "images): %s", name, code, "/".join(gen["classes"]), 100 * gen["classifier_accuracy"], counts)
     if do_export:
         metrics["saved_model"] = export.export(model, os.path.join(run_dir, "saved_model"))
         logging.info("exported SavedModel to %s", metrics["saved_model"])

@@ -102,6 +102,18 @@ def summary(results_dir: str) -> str:
                           {c: r["eta_squared"] for c, r in base.items()} or None, "{:.3f}")
             out += ["", "Images per category: " + "; ".join(
                 f"{c} {r['categories']}" for c, r in per_class.items()) + "."]
+        gen = m.get("generated_classes") or {}
+        for code, counts in (gen.get("codes") or {}).items():
+            base = ((untrained.get("generated_classes") or {}).get("codes") or {}).get(code)
+            out += ["", f"### {name}: which class G draws for each category of {code}", "",
+                    f"{gen['rows']} samples per category, the other latents from the prior, each given the class "
+                    f"of the nearest class mean of real test images in moment invariants (unchanged by position, "
+                    f"scale and rotation; {100 * gen['classifier_accuracy']:.1f}% right on the real test images)."
+                    + (" In brackets: the untrained networks." if base else ""), "",
+                    "| category | " + " | ".join(gen["classes"]) + " |", "|---" * (len(gen["classes"]) + 1) + "|"]
+            for j, row in enumerate(counts):
+                cells = [str(v) + (f" ({base[j][i]})" if base else "") for i, v in enumerate(row)]
+                out.append(f"| {j} | " + " | ".join(cells) + " |")
         last = m.get("final_logged") or {}
         li = {k[4:]: v for k, v in last.items() if k.startswith("L_I/")}
         if li:

@@ -26,6 +26,9 @@ flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, e
 flags.DEFINE_string("config_dir", None, "Directory of experiment/figure JSON configs (default: paper_configs).")
 flags.DEFINE_string("code", None, "Override which code a traversal figure varies, e.g. c3.")
 flags.DEFINE_bool("retrain", False, "Discard existing runs of the needed experiments and train again.")
+flags.DEFINE_bool("reevaluate", False, "Evaluate runs already trained to their steps again instead of "
+                  "reusing their metrics.json (e.g. after an update added measurements); the record keeps the "
+                  "training command under trained_by.")
 flags.DEFINE_bool("xla", True, "Compile the train step with XLA (jit_compile). Unless given, each experiment "
                   "follows its config (train.xla; true unless the config says false, as svhn and celeba do).")
 flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
@@ -97,7 +100,7 @@ def main(argv):
                      cfg["train"]["batch_size"], cfg.get("paper", ""))
         try:
             runs[exp] = experiment.run_experiment(
-                cfg, FLAGS.seed, FLAGS.logdir, FLAGS.data_dir, retrain=FLAGS.retrain,
+                cfg, FLAGS.seed, FLAGS.logdir, FLAGS.data_dir, retrain=FLAGS.retrain, reevaluate=FLAGS.reevaluate,
                 jit_compile=FLAGS.xla if FLAGS["xla"].present else None, do_export=FLAGS.export, download=FLAGS.download)
         except (data.DataUnavailableError, experiment.IncompatibleRunError) as e:
             print(f"error: {e}", file=sys.stderr)

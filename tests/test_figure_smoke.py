@@ -47,7 +47,7 @@ def _run(name, data_dir, logdir):
         cfg["train"].update(steps=1, batch_size=4)
         cfg["logging"] = {"log_every": 1, "checkpoint_every": 1}
         if "evaluation" in cfg:
-            cfg["evaluation"]["factor_rows"] = 4
+            cfg["evaluation"].update(factor_rows=4, class_rows=5)
         if isinstance(cfg["dataset"], dict) and cfg["dataset"]["source"] == "shapes":
             cfg["dataset"].update(num_images=64, num_test_images=32)
         _RUNS[name] = experiment.run_experiment(cfg, seed=0, log_dir=logdir, data_dir=data_dir,
@@ -66,11 +66,14 @@ def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
         if run.cfg.get("evaluation", {}).get("untrained_baseline"):
             assert run.metrics["untrained"].keys() == {
                 k for k in run.metrics
-                if k in ("evaluation", "continuous_factors", "factor_correlations", "category_factors")}
+                if k in ("evaluation", "continuous_factors", "factor_correlations", "category_factors",
+                         "generated_classes")}
         if isinstance(run.cfg["dataset"], dict) and run.cfg["dataset"]["source"] == "shapes":  # known factors: what c1's categories separate
             per_class = run.metrics["category_factors"]["c1"]
             assert sum(r["count"] for r in per_class.values()) == 32
             assert all(0.0 <= v <= 1.0 for r in per_class.values() for v in r["eta_squared"].values())
+            drawn = run.metrics["generated_classes"]  # which class G draws for each category
+            assert len(drawn["codes"]["c1"]) == 3 and all(sum(row) == 5 for row in drawn["codes"]["c1"])
         runs[name] = run
     out = tmp_path_factory.mktemp("figures")
     info = figures.render(figure, REGISTRY.figures[figure], runs, str(out))

@@ -53,6 +53,14 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_d
     assert "reusing the trained run" in r2.stderr and "step 1/3" not in r2.stderr
     assert (out / "mnist_width.png").exists()
 
+    # --reevaluate evaluates the trained run again (no training) and keeps what trained it on record.
+    r2b = _run(args + ["--reevaluate"], tmp_path)
+    assert r2b.returncode == 0, r2b.stderr[-3000:]
+    assert "reusing the trained run" not in r2b.stderr and "step 1/3" not in r2b.stderr
+    again = json.loads((run_dir / "metrics.json").read_text())
+    assert again["step"] == 3 and "--reevaluate" in again["command"]
+    assert again["trained_by"]["command"] == metrics["command"] and "--reevaluate" not in metrics["command"]
+
     # Asking for more steps resumes from the checkpoint.
     r3 = _run([a if not a.startswith("--steps") else "--steps=5" for a in args], tmp_path)
     assert r3.returncode == 0, r3.stderr[-3000:]
