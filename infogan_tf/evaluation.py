@@ -81,6 +81,24 @@ def categorical_accuracy(model, code_name: str, images: np.ndarray, labels: np.n
     return result
 
 
+def _grey(images: np.ndarray) -> np.ndarray:
+    """float64 [N, H, W]: channels averaged, each image's minimum subtracted."""
+    x = np.asarray(images, dtype=np.float64)
+    if x.ndim == 4:
+        x = x.mean(axis=-1)
+    return x - x.min(axis=(1, 2), keepdims=True)
+
+
+def _centred(x: np.ndarray):
+    """(mass, centroid x, centroid y, per-pixel offsets dx and dy from it) of intensity images [N, H, W]."""
+    _, h, w = x.shape
+    mass = x.sum(axis=(1, 2)) + 1e-12
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    mx = (x * xs).sum(axis=(1, 2)) / mass
+    my = (x * ys).sum(axis=(1, 2)) / mass
+    return mass, mx, my, xs[None] - mx[:, None, None], ys[None] - my[:, None, None]
+
+
 def shape_statistics(images: np.ndarray) -> Dict[str, np.ndarray]:
     """Image-moment statistics per image, in pixels unless stated.
 
@@ -89,17 +107,8 @@ def shape_statistics(images: np.ndarray) -> Dict[str, np.ndarray]:
 
     ``images``: float [N, H, W] or [N, H, W, C] (channels averaged), any non-negative scale.
     """
-    x = np.asarray(images, dtype=np.float64)
-    if x.ndim == 4:
-        x = x.mean(axis=-1)
-    x = x - x.min(axis=(1, 2), keepdims=True)
-    n, h, w = x.shape
-    mass = x.sum(axis=(1, 2)) + 1e-12
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
-    mx = (x * xs).sum(axis=(1, 2)) / mass
-    my = (x * ys).sum(axis=(1, 2)) / mass
-    dx = xs[None] - mx[:, None, None]
-    dy = ys[None] - my[:, None, None]
+    x = _grey(images)
+    mass, mx, my, dx, dy = _centred(x)
     mu20 = (x * dx * dx).sum(axis=(1, 2)) / mass
     mu02 = (x * dy * dy).sum(axis=(1, 2)) / mass
     mu11 = (x * dx * dy).sum(axis=(1, 2)) / mass
@@ -266,16 +275,9 @@ def moment_invariants(images: np.ndarray) -> np.ndarray:
     log 4, phi1 5 / (8 pi), asymmetry 0; equilateral triangle 0, sqrt(3) / 9, asymmetry > 0 (a shape
     with a centre of symmetry has none).
     """
-    x = np.asarray(images, dtype=np.float64)
-    if x.ndim == 4:
-        x = x.mean(axis=-1)
-    x = x - x.min(axis=(1, 2), keepdims=True)
+    x = _grey(images)
     x = x / (x.max(axis=(1, 2), keepdims=True) + 1e-12)
-    _, h, w = x.shape
-    m00 = x.sum(axis=(1, 2)) + 1e-12
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
-    dx = xs[None] - ((x * xs).sum(axis=(1, 2)) / m00)[:, None, None]
-    dy = ys[None] - ((x * ys).sum(axis=(1, 2)) / m00)[:, None, None]
+    m00, _, _, dx, dy = _centred(x)
 
     def eta(p, q):
         return (x * dx ** p * dy ** q).sum(axis=(1, 2)) / m00 ** (1 + (p + q) / 2)
