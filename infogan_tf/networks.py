@@ -92,21 +92,54 @@ class Generator(keras.Model):
         return self.net(latent, training=training)
 
 
-class DiscriminatorQ(keras.Model):
-    """Shared trunk with a D head (one logit) and a Q head (the codes' posterior parameters)."""
+class MinibatchDiscrimination(keras.layers.Layer):
+    """Minibatch discrimination (Salimans et al. 2016, "Improved Techniques for Training GANs",
+    section 3.2), not part of InfoGAN: appends to each sample's features x_i [A] the K features
+    o_i,k = b_k + sum_{j != i} exp(-||M_i,k - M_j,k||_1) with M_i = x_i T reshaped to [K, C]. Samples
+    are compared only with samples of their own group: ``groups`` splits the batch into that many
+    equal consecutive parts (a real and a fake half share one call with joint batch norm).
+    T ~ N(0, 0.02) like the official code's FC kernels; b = 0."""
 
-    def __init__(self, arch: Architecture, q_dim: int, leaky_slope: float = 0.01, **kwargs):
+    def __init__(self, kernels: int, dims: int, **kwargs):
+        super().__init__(**kwargs)
+        self.kernels, self.dims = int(kernels), int(dims)
+
+    def build(self, input_shape):
+        self.t = self.add_weight(name="T", shape=(int(input_shape[-1]), self.kernels * self.dims),
+                                 initializer=keras.initializers.RandomNormal(stddev=0.02))
+        self.b = self.add_weight(name="bias", shape=(self.kernels,), initializer="zeros")
+
+    def call(self, x, groups=1):
+        m = tf.reshape(tf.matmul(x, self.t), [groups, -1, self.kernels, self.dims])
+        l1 = tf.reduce_sum(tf.abs(m[:, :, None] - m[:, None, :]), axis=-1)  # [groups, n, n, K]
+        o = tf.reduce_sum(tf.exp(-l1), axis=2) - 1.0 + self.b  # minus exp(0) = 1 for j = i
+        return tf.concat([x, tf.reshape(o, [-1, self.kernels])], axis=-1)
+
+
+class DiscriminatorQ(keras.Model):
+    """Shared trunk with a D head (one logit) and a Q head (the codes' posterior parameters).
+
+    ``minibatch_features=(K, C)`` (opt-in, not in the paper) puts a ``MinibatchDiscrimination``
+    layer in front of the D head only, so D's logit depends on the other samples of its group
+    while Q's posterior stays a function of the single image."""
+
+    def __init__(self, arch: Architecture, q_dim: int, leaky_slope: float = 0.01,
+                 minibatch_features=None, **kwargs):
         super().__init__(name=kwargs.pop("name", "discriminator_q"), **kwargs)
         self.arch = arch
         self.q_dim = q_dim
         self.trunk = build_stack(arch.trunk, "trunk", leaky_slope=leaky_slope)
+        self.minibatch = (MinibatchDiscrimination(*minibatch_features, name="minibatch")
+                          if minibatch_features else None)
         self.d_head = build_stack(arch.d_head, "d_head", leaky_slope=leaky_slope)
         self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, leaky_slope=leaky_slope)
         self(tf.zeros([2] + list(arch.image_shape)))  # create the variables
 
-    def call(self, images, training=False):
-        """Returns (d_logits [B], q_params [B, q_dim])."""
+    def call(self, images, training=False, groups=1):
+        """Returns (d_logits [B], q_params [B, q_dim]). ``groups`` matters only with minibatch
+        features: the batch is that many equal parts whose samples are compared among themselves."""
         h = self.trunk(images, training=training)
-        d_logits = tf.squeeze(self.d_head(h, training=training), axis=-1)
+        d_in = self.minibatch(h, groups=groups) if self.minibatch is not None else h
+        d_logits = tf.squeeze(self.d_head(d_in, training=training), axis=-1)
         q_params = self.q_head(h, training=training)
         return d_logits, q_params

@@ -45,7 +45,8 @@ class InfoGAN(tf.Module):
         keras.utils.set_random_seed(seed)
         self.generator = networks.Generator(self.arch, self.spec.input_dim)
         self.discriminator = networks.DiscriminatorQ(
-            self.arch, self.spec.q_dim, leaky_slope=cfg.get("leaky_slope", 0.01))
+            self.arch, self.spec.q_dim, leaky_slope=cfg.get("leaky_slope", 0.01),
+            minibatch_features=_minibatch_features(cfg))
         eps = train.get("epsilon", 1e-8)
         self.d_optimizer = keras.optimizers.Adam(
             train["d_lr"], beta_1=train["beta1"], beta_2=train["beta2"], epsilon=eps)
@@ -88,7 +89,7 @@ class InfoGAN(tf.Module):
         """(real logits or None, fake logits, fake Q params), D in training mode."""
         if self.d_batch_norm == "joint":
             n = tf.shape(real)[0]
-            logits, q_params = self.discriminator(tf.concat([real, fake], 0), training=True)
+            logits, q_params = self.discriminator(tf.concat([real, fake], 0), training=True, groups=2)
             return logits[:n], logits[n:], q_params[n:]
         real_logits = self.discriminator(real, training=True)[0] if need_real else None
         fake_logits, q_params = self.discriminator(fake, training=True)
@@ -147,6 +148,21 @@ class InfoGAN(tf.Module):
             generator=self.generator, discriminator=self.discriminator,
             d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer,
             rng=self.rng, step=self.step, train_seconds=self.train_seconds)
+
+
+def _minibatch_features(cfg: dict):
+    """(kernels, dims) from ``train.d_minibatch_features`` (opt-in, a deviation: minibatch
+    discrimination in front of D's head), or None when the config does not ask for it."""
+    value = cfg["train"].get("d_minibatch_features")
+    if value is None:
+        return None
+    ok = (isinstance(value, dict) and set(value) == {"kernels", "dims"}
+          and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()))
+    if not ok:
+        raise ValueError(f"experiment {cfg.get('name')!r}: train.d_minibatch_features {value!r} must be "
+                         'null or {"kernels": K, "dims": C} with whole numbers K, C > 0 '
+                         '(Salimans et al. 2016 use K=100, C=5)')
+    return value["kernels"], value["dims"]
 
 
 class TrainingInterrupted(Exception):
