@@ -181,3 +181,57 @@ def test_chairs_stride_one_layers_keep_8x8():
 def test_unknown_architecture_lists_valid_ones():
     with pytest.raises(ValueError, match="valid: celeba, chairs, faces, mnist, svhn"):
         architectures.get("cifar")
+
+
+# --- minibatch discrimination (opt-in, not in the paper) ------------------------------------
+
+def _minibatch_layer(t, b):
+    layer = networks.MinibatchDiscrimination(kernels=len(b), dims=len(t[0]) // len(b))
+    layer.build((None, len(t)))
+    layer.t.assign(np.array(t, np.float32))
+    layer.b.assign(np.array(b, np.float32))
+    return layer
+
+
+def test_minibatch_discrimination_matches_the_closed_form():
+    # One kernel, one dimension, T picks the first feature: M = 0, 1, 3 for the three samples, so
+    # o_i = b + sum over the other samples of exp(-|M_i - M_j|).
+    layer = _minibatch_layer([[1.0], [0.0]], [0.5])
+    x = tf.constant([[0.0, 7.0], [1.0, -2.0], [3.0, 4.0]])
+    out = layer(x).numpy()
+    e = np.exp
+    assert out.shape == (3, 3)
+    np.testing.assert_allclose(out[:, :2], x.numpy())
+    np.testing.assert_allclose(out[:, 2], [0.5 + e(-1) + e(-3), 0.5 + e(-1) + e(-2), 0.5 + e(-3) + e(-2)],
+                               rtol=1e-6)
+
+
+def test_minibatch_discrimination_l1_over_a_kernels_dimensions():
+    # Two kernels of two dimensions each; kernel 0 sees (x0, x1), kernel 1 sees (2 x0, 0).
+    layer = _minibatch_layer([[1.0, 0.0, 2.0, 0.0], [0.0, 1.0, 0.0, 0.0]], [0.0, 0.0])
+    out = layer(tf.constant([[0.0, 0.0], [1.0, 2.0]])).numpy()
+    np.testing.assert_allclose(out[:, 2:], [[np.exp(-3.0), np.exp(-2.0)]] * 2, rtol=1e-6)
+
+
+def test_minibatch_discrimination_compares_samples_only_within_their_group():
+    layer = networks.MinibatchDiscrimination(kernels=4, dims=3)
+    first = tf.random.normal([5, 8], seed=1)
+    out_a = layer(tf.concat([first, tf.random.normal([5, 8], seed=2)], 0), groups=2).numpy()
+    out_b = layer(tf.concat([first, tf.zeros([5, 8])], 0), groups=2).numpy()
+    np.testing.assert_allclose(out_a[:5], out_b[:5], rtol=1e-6)
+    # Five identical samples: each has four neighbours at distance 0, so every feature is 4 (b = 0).
+    np.testing.assert_allclose(out_b[5:, 8:], 4.0)
+
+
+def test_minibatch_features_reach_d_but_leave_q_a_function_of_the_single_image():
+    arch = architectures.CHAIRS
+    d = networks.DiscriminatorQ(arch, Q, minibatch_features=(100, 5))
+    assert _count(d.minibatch.trainable_variables) == 1024 * 100 * 5 + 100
+    assert _count(d.d_head.trainable_variables) == _fc(1024 + 100, 1)
+    images = tf.random.uniform([4, 64, 64, 1], seed=3)
+    others = tf.random.uniform([4, 64, 64, 1], seed=4)
+    logits_a, q_a = d(tf.concat([images, others], 0))
+    logits_b, q_b = d(tf.concat([images, others * 0.0], 0))
+    np.testing.assert_allclose(q_a[:4], q_b[:4], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(logits_a[:4], logits_b[:4])
+    assert networks.DiscriminatorQ(arch, Q).minibatch is None  # off unless asked for
