@@ -135,11 +135,12 @@ class DiscriminatorQ(keras.Model):
         self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, leaky_slope=leaky_slope)
         self(tf.zeros([2] + list(arch.image_shape)))  # create the variables
 
-    def call(self, images, training=False, groups=1):
-        """Returns (d_logits [B], q_params [B, q_dim]). ``groups`` matters only with minibatch
-        features: the batch is that many equal parts whose samples are compared among themselves."""
+    def call(self, images, training=False, groups=1, return_features=False):
+        """Returns (d_logits [B], q_params [B, q_dim]), and the trunk's output [B, F] as a third
+        element with ``return_features``. ``groups`` matters only with minibatch features: the batch
+        is that many equal parts whose samples are compared among themselves."""
         h = self.trunk(images, training=training)
         d_in = self.minibatch(h, groups=groups) if self.minibatch is not None else h
         d_logits = tf.squeeze(self.d_head(d_in, training=training), axis=-1)
         q_params = self.q_head(h, training=training)
-        return d_logits, q_params
+        return (d_logits, q_params, h) if return_features else (d_logits, q_params)

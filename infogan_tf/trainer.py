@@ -65,6 +65,14 @@ class InfoGAN(tf.Module):
         if self.d_batch_norm not in D_BATCH_NORM:
             raise ValueError(f"experiment {cfg.get('name')!r}: train.d_batch_norm {self.d_batch_norm!r} "
                              f"is not one of {D_BATCH_NORM}")
+        # Opt-in, a deviation: G also minimises weight * ||mean f(x) - mean f(G(z))||^2 over D's
+        # trunk features f (Salimans et al. 2016); 0 (the default) is the paper's G loss.
+        self.feature_matching = train.get("g_feature_matching", 0.0)
+        if (isinstance(self.feature_matching, bool) or not isinstance(self.feature_matching, (int, float))
+                or self.feature_matching < 0):
+            raise ValueError(f"experiment {cfg.get('name')!r}: train.g_feature_matching "
+                             f"{self.feature_matching!r} must be a number >= 0 (0 turns it off)")
+        self.feature_matching = float(self.feature_matching)
         self.rng = tf.random.Generator.from_seed(seed)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.train_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_seconds")
@@ -86,20 +94,24 @@ class InfoGAN(tf.Module):
         return codes, self.generator(self.spec.generator_input(z, codes), training=True)
 
     def _discriminate(self, real, fake, need_real=True):
-        """(real logits or None, fake logits, fake Q params), D in training mode."""
+        """(real logits or None, fake logits, fake Q params, real trunk features or None, fake trunk
+        features), D in training mode."""
         if self.d_batch_norm == "joint":
             n = tf.shape(real)[0]
-            logits, q_params = self.discriminator(tf.concat([real, fake], 0), training=True, groups=2)
-            return logits[:n], logits[n:], q_params[n:]
-        real_logits = self.discriminator(real, training=True)[0] if need_real else None
-        fake_logits, q_params = self.discriminator(fake, training=True)
-        return real_logits, fake_logits, q_params
+            logits, q_params, h = self.discriminator(
+                tf.concat([real, fake], 0), training=True, groups=2, return_features=True)
+            return logits[:n], logits[n:], q_params[n:], h[:n], h[n:]
+        real_logits = real_h = None
+        if need_real:
+            real_logits, _, real_h = self.discriminator(real, training=True, return_features=True)
+        fake_logits, q_params, fake_h = self.discriminator(fake, training=True, return_features=True)
+        return real_logits, fake_logits, q_params, real_h, fake_h
 
     def d_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
         n = tf.shape(real)[0]
         with tf.GradientTape() as tape:
             codes, fake = self._fake(n)
-            real_logits, fake_logits, q_params = self._discriminate(real, fake)
+            real_logits, fake_logits, q_params, _, _ = self._discriminate(real, fake)
             info = self.spec.information(codes, q_params)
             gan_loss = losses.discriminator_gan_loss(real_logits, fake_logits)
             loss = gan_loss + losses.information_penalty(info, self.code_weights())
@@ -116,17 +128,24 @@ class InfoGAN(tf.Module):
 
     def g_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
         """One G update on fresh latents, as many as ``real`` has images (with "separate" batch norm
-        the real images are not used; with "joint" D sees them beside the fakes, as in the D step)."""
+        the real images are used only for feature matching; with "joint" D sees them beside the
+        fakes, as in the D step)."""
         with tf.GradientTape() as tape:
             codes, fake = self._fake(tf.shape(real)[0])
-            _, fake_logits, q_params = self._discriminate(real, fake, need_real=False)
+            _, fake_logits, q_params, real_h, fake_h = self._discriminate(
+                real, fake, need_real=bool(self.feature_matching))
             gan_loss = losses.generator_gan_loss(fake_logits)
             loss = gan_loss
+            metrics = {}
+            if self.feature_matching:
+                fm = losses.feature_matching_loss(real_h, fake_h)
+                metrics["g_feature_matching"] = fm
+                loss += self.feature_matching * fm
             if self.mode == "infogan":
                 loss += losses.information_penalty(self.spec.information(codes, q_params), self.code_weights())
         variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return {"g_loss": loss, "g_gan_loss": gan_loss}
+        return {"g_loss": loss, "g_gan_loss": gan_loss, **metrics}
 
     def _train_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
         metrics = self.d_step(real)

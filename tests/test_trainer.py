@@ -81,7 +81,7 @@ def test_joint_batch_norm_lets_d_see_a_brightness_difference_separate_batch_norm
         cfg["train"]["d_batch_norm"] = mode
         m = trainer.InfoGAN(cfg, seed=0)
         codes, fake = m._fake(32)
-        real_logits, fake_logits, q_params = m._discriminate(fake + 0.3, fake)
+        real_logits, fake_logits, q_params, _, _ = m._discriminate(fake + 0.3, fake)
         assert fake_logits.shape == [32] and q_params.shape[0] == 32
         gaps[mode] = abs(float(tf.reduce_mean(real_logits) - tf.reduce_mean(fake_logits)))
     assert gaps["joint"] > 10 * gaps["separate"]
