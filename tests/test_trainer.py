@@ -231,3 +231,42 @@ def test_malformed_minibatch_features_are_rejected(tiny_cfg, value):
     tiny_cfg["train"]["d_minibatch_features"] = value
     with pytest.raises(ValueError, match=r'train.d_minibatch_features .* must be null or \{"kernels"'):
         trainer.InfoGAN(tiny_cfg)
+
+
+@pytest.mark.parametrize("bn", ["separate", "joint"])
+def test_feature_matching_adds_its_weighted_term_to_g_and_updates_only_g(tiny_cfg, bn):
+    cfg = copy.deepcopy(tiny_cfg)
+    cfg["train"]["d_batch_norm"] = bn
+    plain = trainer.InfoGAN(cfg, seed=0)
+    cfg["train"]["g_feature_matching"] = 2.5
+    fm = trainer.InfoGAN(cfg, seed=0)
+    real = tf.random.uniform([16, 28, 28, 1], seed=2)
+    d_before = _snapshot(fm.discriminator.trainable_variables)
+    g_before = _snapshot(fm.generator.trainable_variables)
+    with_fm, without = fm.g_step(real), plain.g_step(real)
+    assert "g_feature_matching" not in without
+    assert float(with_fm["g_feature_matching"]) > 0
+    # Same init and latents: the G losses differ by exactly weight * the feature-matching term.
+    assert float(with_fm["g_loss"]) == pytest.approx(
+        float(without["g_loss"]) + 2.5 * float(with_fm["g_feature_matching"]), rel=1e-5)
+    assert not any(_changed(d_before, fm.discriminator.trainable_variables))
+    assert all(_changed(g_before, fm.generator.trainable_variables))
+
+
+def test_feature_matching_compares_with_the_real_batch(tiny_cfg):
+    tiny_cfg["train"]["g_feature_matching"] = 1.0
+    values = []
+    # Two different random batches (not two constant ones: with separate batch norm in training
+    # mode a constant shift of the whole batch is normalised away).
+    for seed in (1, 2):
+        real = tf.random.uniform([16, 28, 28, 1], seed=seed)
+        model = trainer.InfoGAN(tiny_cfg, seed=0)
+        values.append(float(model.g_step(real)["g_feature_matching"]))
+    assert values[0] != pytest.approx(values[1])
+
+
+@pytest.mark.parametrize("value", [-1.0, "1", True])
+def test_malformed_feature_matching_weight_is_rejected(tiny_cfg, value):
+    tiny_cfg["train"]["g_feature_matching"] = value
+    with pytest.raises(ValueError, match="train.g_feature_matching .* must be a number >= 0"):
+        trainer.InfoGAN(tiny_cfg)
