@@ -36,8 +36,34 @@ def _deconv(layer: Layer, name):
         bias_initializer="zeros", name=name)
 
 
+class BatchNorm(keras.layers.BatchNormalization):
+    """Keras batch norm that can take its training-mode statistics from the first ``stats_rows``
+    rows of the batch only (``d_batch_norm: "real"``: the real images of a [real; fake] batch)
+    and normalise every row with them. Without ``stats_rows`` it is keras' layer unchanged."""
+
+    def call(self, inputs, training=None, mask=None, stats_rows=None):
+        if stats_rows is None or not (training and self.trainable):
+            return super().call(inputs, training=training, mask=mask)
+        axes = list(range(len(inputs.shape) - 1))  # every axis but the channels
+        mean, variance = tf.nn.moments(inputs[:stats_rows], axes)
+        self.moving_mean.assign(self.moving_mean * self.momentum + mean * (1.0 - self.momentum))
+        self.moving_variance.assign(
+            self.moving_variance * self.momentum + variance * (1.0 - self.momentum))
+        return tf.nn.batch_normalization(inputs, mean, variance, self.beta, self.gamma, self.epsilon)
+
+
+def run_stack(stack: keras.Sequential, x, training=False, stats_rows=None):
+    """``stack(x, training)``, passing ``stats_rows`` to its batch-norm layers when given."""
+    if stats_rows is None:
+        return stack(x, training=training)
+    for layer in stack.layers:
+        x = (layer(x, training=training, stats_rows=stats_rows) if isinstance(layer, BatchNorm)
+             else layer(x, training=training))
+    return x
+
+
 def _batch_norm(name):
-    return keras.layers.BatchNormalization(
+    return BatchNorm(
         momentum=0.9, epsilon=1e-5,
         gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02),
         beta_initializer="zeros", name=name)
@@ -135,12 +161,14 @@ class DiscriminatorQ(keras.Model):
         self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, leaky_slope=leaky_slope)
         self(tf.zeros([2] + list(arch.image_shape)))  # create the variables
 
-    def call(self, images, training=False, groups=1, return_features=False):
+    def call(self, images, training=False, groups=1, return_features=False, stats_rows=None):
         """Returns (d_logits [B], q_params [B, q_dim]), and the trunk's output [B, F] as a third
         element with ``return_features``. ``groups`` matters only with minibatch features: the batch
-        is that many equal parts whose samples are compared among themselves."""
-        h = self.trunk(images, training=training)
+        is that many equal parts whose samples are compared among themselves. ``stats_rows=n``: in
+        training mode every batch norm normalises the whole batch with the statistics of its first
+        n rows."""
+        h = run_stack(self.trunk, images, training, stats_rows)
         d_in = self.minibatch(h, groups=groups) if self.minibatch is not None else h
-        d_logits = tf.squeeze(self.d_head(d_in, training=training), axis=-1)
-        q_params = self.q_head(h, training=training)
+        d_logits = tf.squeeze(run_stack(self.d_head, d_in, training, stats_rows), axis=-1)
+        q_params = run_stack(self.q_head, h, training, stats_rows)
         return (d_logits, q_params, h) if return_features else (d_logits, q_params)

@@ -24,8 +24,9 @@ from infogan_tf import architectures, latents, losses, networks
 MODES = ("infogan", "gan")
 # How D's batch norm sees a step's real and fake images in training mode. "separate" (the official
 # code): two calls, each batch normalised by its own statistics. "joint" (opt-in, a deviation): one
-# call on the concatenated batch, so both share the statistics.
-D_BATCH_NORM = ("separate", "joint")
+# call on the concatenated batch, so both share the statistics. "real" (opt-in, a deviation): one
+# call on the concatenated batch, normalised with the statistics of its real half only.
+D_BATCH_NORM = ("separate", "joint", "real")
 
 
 class InfoGAN(tf.Module):
@@ -96,10 +97,11 @@ class InfoGAN(tf.Module):
     def _discriminate(self, real, fake, need_real=True):
         """(real logits or None, fake logits, fake Q params, real trunk features or None, fake trunk
         features), D in training mode."""
-        if self.d_batch_norm == "joint":
+        if self.d_batch_norm in ("joint", "real"):
             n = tf.shape(real)[0]
             logits, q_params, h = self.discriminator(
-                tf.concat([real, fake], 0), training=True, groups=2, return_features=True)
+                tf.concat([real, fake], 0), training=True, groups=2, return_features=True,
+                stats_rows=n if self.d_batch_norm == "real" else None)
             return logits[:n], logits[n:], q_params[n:], h[:n], h[n:]
         real_logits = real_h = None
         if need_real:
@@ -128,8 +130,8 @@ class InfoGAN(tf.Module):
 
     def g_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
         """One G update on fresh latents, as many as ``real`` has images (with "separate" batch norm
-        the real images are used only for feature matching; with "joint" D sees them beside the
-        fakes, as in the D step)."""
+        the real images are used only for feature matching; with "joint" or "real" D sees them
+        beside the fakes, as in the D step)."""
         with tf.GradientTape() as tape:
             codes, fake = self._fake(tf.shape(real)[0])
             _, fake_logits, q_params, real_h, fake_h = self._discriminate(
