@@ -1,5 +1,6 @@
 """The MNIST networks against Table 1 and the official code: shapes, parameter counts, init, BN."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -235,3 +236,27 @@ def test_minibatch_features_reach_d_but_leave_q_a_function_of_the_single_image()
     np.testing.assert_allclose(q_a[:4], q_b[:4], rtol=1e-5, atol=1e-6)
     assert not np.allclose(logits_a[:4], logits_b[:4])
     assert networks.DiscriminatorQ(arch, Q).minibatch is None  # off unless asked for
+
+
+# --- batch norm with statistics from part of the batch (d_batch_norm "real") ----------------
+
+def test_batch_norm_with_stats_rows_normalises_every_row_with_the_first_rows_statistics():
+    bn = networks._batch_norm("bn")
+    bn.build((None, 2))
+    bn.gamma.assign([1.0, 2.0])
+    bn.beta.assign([0.0, 1.0])
+    x = np.array([[1.0, 0.0], [3.0, 4.0], [10.0, -2.0]], np.float32)
+    out = bn(tf.constant(x), training=True, stats_rows=2).numpy()
+    mean, var = x[:2].mean(0), x[:2].var(0)  # biased variance, as keras
+    np.testing.assert_allclose(out, (x - mean) / np.sqrt(var + 1e-5) * [1.0, 2.0] + [0.0, 1.0], rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.1 * mean, rtol=1e-6)  # decay 0.9 from 0
+    np.testing.assert_allclose(bn.moving_variance.numpy(), 0.9 + 0.1 * var, rtol=1e-6)
+
+
+def test_batch_norm_without_stats_rows_is_keras_batch_norm():
+    ours, theirs = networks._batch_norm("a"), keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-5)
+    x = tf.random.normal([6, 3, 3, 4], seed=7)
+    ours.build(x.shape), theirs.build(x.shape)
+    theirs.set_weights(ours.get_weights())
+    for training in (True, False):
+        np.testing.assert_allclose(ours(x, training=training), theirs(x, training=training), rtol=1e-5, atol=1e-6)

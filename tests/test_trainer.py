@@ -71,13 +71,14 @@ def test_gan_mode_gives_g_no_information_reward(tiny_cfg):
     assert d_gan["d_loss"].numpy() != pytest.approx(d_gan["d_gan_loss"].numpy())
 
 
-def test_joint_batch_norm_lets_d_see_a_brightness_difference_separate_batch_norm_hides(tiny_cfg):
+def test_joint_and_real_batch_norm_let_d_see_a_brightness_difference_separate_batch_norm_hides(tiny_cfg):
     # Real images: the fakes brightened by 0.3. In training mode each separate call normalises its
     # batch by its own statistics, so D gives both batches nearly the same mean logit; with "joint"
-    # batch norm the two batches share statistics and D's logits differ.
+    # batch norm the two batches share statistics and with "real" both use the real batch's, and
+    # D's logits differ.
     cfg = copy.deepcopy(tiny_cfg)
     gaps = {}
-    for mode in ("separate", "joint"):
+    for mode in ("separate", "joint", "real"):
         cfg["train"]["d_batch_norm"] = mode
         m = trainer.InfoGAN(cfg, seed=0)
         codes, fake = m._fake(32)
@@ -85,11 +86,27 @@ def test_joint_batch_norm_lets_d_see_a_brightness_difference_separate_batch_norm
         assert fake_logits.shape == [32] and q_params.shape[0] == 32
         gaps[mode] = abs(float(tf.reduce_mean(real_logits) - tf.reduce_mean(fake_logits)))
     assert gaps["joint"] > 10 * gaps["separate"]
+    assert gaps["real"] > 10 * gaps["separate"]
 
 
-def test_joint_batch_norm_steps_update_only_their_player(tiny_cfg):
+def test_real_batch_norm_makes_each_fake_logit_independent_of_the_other_fakes(tiny_cfg):
     cfg = copy.deepcopy(tiny_cfg)
-    cfg["train"]["d_batch_norm"] = "joint"
+    logits = {}
+    for mode in ("joint", "real"):
+        cfg["train"]["d_batch_norm"] = mode
+        m = trainer.InfoGAN(cfg, seed=0)
+        real = tf.random.uniform([16, 28, 28, 1], seed=1)
+        fake = tf.random.uniform([16, 28, 28, 1], seed=2)
+        other = tf.concat([fake[:1], tf.zeros([15, 28, 28, 1])], 0)  # same first fake, others changed
+        logits[mode] = [float(m._discriminate(real, f)[1][0]) for f in (fake, other)]
+    assert logits["real"][0] == pytest.approx(logits["real"][1], rel=1e-4, abs=1e-5)
+    assert logits["joint"][0] != pytest.approx(logits["joint"][1], rel=1e-3)
+
+
+@pytest.mark.parametrize("bn", ["joint", "real"])
+def test_joint_and_real_batch_norm_steps_update_only_their_player(tiny_cfg, bn):
+    cfg = copy.deepcopy(tiny_cfg)
+    cfg["train"]["d_batch_norm"] = bn
     model = trainer.InfoGAN(cfg, seed=0)
     real = tf.random.uniform([16, 28, 28, 1])
     g_before = _snapshot(model.generator.trainable_variables)
