@@ -25,8 +25,9 @@ MODES = ("infogan", "gan")
 # How D's batch norm sees a step's real and fake images in training mode. "separate" (the official
 # code): two calls, each batch normalised by its own statistics. "joint" (opt-in, a deviation): one
 # call on the concatenated batch, so both share the statistics. "real" (opt-in, a deviation): one
-# call on the concatenated batch, normalised with the statistics of its real half only.
-D_BATCH_NORM = ("separate", "joint", "real")
+# call on the concatenated batch, normalised with the statistics of its real half only. "none"
+# (opt-in, a deviation): D and Q have no batch norm at all, so no image's output depends on another.
+D_BATCH_NORM = ("separate", "joint", "real", "none")
 
 
 class InfoGAN(tf.Module):
@@ -44,9 +45,15 @@ class InfoGAN(tf.Module):
         train = cfg["train"]
         self.batch_size = int(train["batch_size"])
         keras.utils.set_random_seed(seed)
+        self.d_batch_norm = train.get("d_batch_norm", "separate")
+        if self.d_batch_norm not in D_BATCH_NORM:
+            raise ValueError(f"experiment {cfg.get('name')!r}: train.d_batch_norm {self.d_batch_norm!r} "
+                             f"is not one of {D_BATCH_NORM}")
+        d_arch = (architectures.discriminator_without_batch_norm(self.arch)
+                  if self.d_batch_norm == "none" else self.arch)
         self.generator = networks.Generator(self.arch, self.spec.input_dim)
         self.discriminator = networks.DiscriminatorQ(
-            self.arch, self.spec.q_dim, leaky_slope=cfg.get("leaky_slope", 0.01),
+            d_arch, self.spec.q_dim, leaky_slope=cfg.get("leaky_slope", 0.01),
             minibatch_features=_minibatch_features(cfg))
         eps = train.get("epsilon", 1e-8)
         self.d_optimizer = keras.optimizers.Adam(
@@ -62,10 +69,6 @@ class InfoGAN(tf.Module):
         if not isinstance(self.lambda_disc_warmup, int) or self.lambda_disc_warmup < 0:
             raise ValueError(f"experiment {cfg.get('name')!r}: train.lambda_disc_warmup "
                              f"{self.lambda_disc_warmup!r} must be a whole number of iterations >= 0")
-        self.d_batch_norm = train.get("d_batch_norm", "separate")
-        if self.d_batch_norm not in D_BATCH_NORM:
-            raise ValueError(f"experiment {cfg.get('name')!r}: train.d_batch_norm {self.d_batch_norm!r} "
-                             f"is not one of {D_BATCH_NORM}")
         # Opt-in, a deviation: G also minimises weight * ||mean f(x) - mean f(G(z))||^2 over D's
         # trunk features f (Salimans et al. 2016); 0 (the default) is the paper's G loss.
         self.feature_matching = train.get("g_feature_matching", 0.0)

@@ -103,8 +103,8 @@ def test_real_batch_norm_makes_each_fake_logit_independent_of_the_other_fakes(ti
     assert logits["joint"][0] != pytest.approx(logits["joint"][1], rel=1e-3)
 
 
-@pytest.mark.parametrize("bn", ["joint", "real"])
-def test_joint_and_real_batch_norm_steps_update_only_their_player(tiny_cfg, bn):
+@pytest.mark.parametrize("bn", ["joint", "real", "none"])
+def test_joint_real_and_no_batch_norm_steps_update_only_their_player(tiny_cfg, bn):
     cfg = copy.deepcopy(tiny_cfg)
     cfg["train"]["d_batch_norm"] = bn
     model = trainer.InfoGAN(cfg, seed=0)
@@ -287,3 +287,22 @@ def test_malformed_feature_matching_weight_is_rejected(tiny_cfg, value):
     tiny_cfg["train"]["g_feature_matching"] = value
     with pytest.raises(ValueError, match="train.g_feature_matching .* must be a number >= 0"):
         trainer.InfoGAN(tiny_cfg)
+
+
+def test_no_batch_norm_in_d_removes_exactly_the_tables_d_and_q_batch_norms(tiny_cfg):
+    # MNIST's D/Q (Table 1) has batch norm after conv2 (128), fc 1024 and Q's fc 128: 2 x 1280 trainable
+    # gammas and betas, and the moving averages; G keeps its own.
+    with_bn = trainer.InfoGAN(tiny_cfg, seed=0)
+    tiny_cfg["train"]["d_batch_norm"] = "none"
+    model = trainer.InfoGAN(tiny_cfg, seed=0)
+    count = lambda vs: sum(int(np.prod(v.shape)) for v in vs)  # noqa: E731
+    assert count(with_bn.discriminator.trainable_variables) - count(model.discriminator.trainable_variables) \
+        == 2 * (128 + 1024 + 128)
+    assert not model.discriminator.non_trainable_variables
+    assert count(model.generator.trainable_variables) == count(with_bn.generator.trainable_variables)
+    # Training mode: each image's logit and Q output depend on that image alone.
+    images = tf.random.uniform([8, 28, 28, 1], seed=3)
+    logits, q = model.discriminator(images, training=True)
+    logits1, q1 = model.discriminator(images[:1], training=True)
+    np.testing.assert_allclose(logits[:1], logits1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(q[:1], q1, rtol=1e-5, atol=1e-6)
