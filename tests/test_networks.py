@@ -79,27 +79,32 @@ def test_intermediate_shapes_follow_table_1(nets):
 def test_layer_order_bn_and_activation_placement():
     g = networks.Generator(architectures.MNIST, 74)
     kinds = [type(l).__name__ for l in g.net.layers]
-    assert kinds == ["Dense", "BatchNormalization", "ReLU", "Dense", "BatchNormalization", "ReLU",
-                     "Reshape", "Conv2DTranspose", "BatchNormalization", "ReLU",
+    assert kinds == ["Dense", "BatchNorm", "ReLU", "Dense", "BatchNorm", "ReLU",
+                     "Reshape", "Conv2DTranspose", "BatchNorm", "ReLU",
                      "Conv2DTranspose", "Activation"]
     d = networks.DiscriminatorQ(architectures.MNIST, 12)
     kinds = [type(l).__name__ for l in d.trunk.layers]
-    assert kinds == ["Conv2D", "LeakyReLU", "Conv2D", "BatchNormalization", "LeakyReLU",
-                     "Flatten", "Dense", "BatchNormalization", "LeakyReLU"]
-    assert [type(l).__name__ for l in d.q_head.layers] == ["Dense", "BatchNormalization", "LeakyReLU", "Dense"]
+    assert kinds == ["Conv2D", "LeakyReLU", "Conv2D", "BatchNorm", "LeakyReLU",
+                     "Flatten", "Dense", "BatchNorm", "LeakyReLU"]
+    assert [type(l).__name__ for l in d.q_head.layers] == ["Dense", "BatchNorm", "LeakyReLU", "Dense"]
+    # networks.BatchNorm is keras' batch norm (plus an optional stats_rows argument)
+    assert issubclass(networks.BatchNorm, keras.layers.BatchNormalization)
 
 
 def test_official_hyperparameters_of_layers():
     d = networks.DiscriminatorQ(architectures.MNIST, 12)
     g = networks.Generator(architectures.MNIST, 74)
+    checked = 0
     for layer in d.trunk.layers + g.net.layers:
         name = type(layer).__name__
-        if name == "BatchNormalization":
+        if isinstance(layer, keras.layers.BatchNormalization):
+            checked += 1
             assert layer.epsilon == pytest.approx(1e-5) and layer.momentum == pytest.approx(0.9)
         if name == "LeakyReLU":
             assert layer.negative_slope == pytest.approx(0.01)
         if name in ("Conv2D", "Conv2DTranspose"):
             assert layer.kernel_size == (4, 4) and layer.strides == (2, 2) and layer.padding == "same"
+    assert checked == 5  # D: conv2, fc 1024; G: fc 1024, fc 7x7x128, deconv 64
     slope = networks.DiscriminatorQ(architectures.MNIST, 12, leaky_slope=0.1)
     assert [l.negative_slope for l in slope.trunk.layers if type(l).__name__ == "LeakyReLU"] == [0.1, 0.1, 0.1]
 
