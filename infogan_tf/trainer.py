@@ -71,12 +71,11 @@ class InfoGAN(tf.Module):
                              f"{self.lambda_disc_warmup!r} must be a whole number of iterations >= 0")
         # Opt-in, a deviation: G also minimises weight * ||mean f(x) - mean f(G(z))||^2 over D's
         # trunk features f (Salimans et al. 2016); 0 (the default) is the paper's G loss.
-        self.feature_matching = train.get("g_feature_matching", 0.0)
-        if (isinstance(self.feature_matching, bool) or not isinstance(self.feature_matching, (int, float))
-                or self.feature_matching < 0):
+        weight = train.get("g_feature_matching", 0.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
             raise ValueError(f"experiment {cfg.get('name')!r}: train.g_feature_matching "
-                             f"{self.feature_matching!r} must be a number >= 0 (0 turns it off)")
-        self.feature_matching = float(self.feature_matching)
+                             f"{weight!r} must be a number >= 0 (0 turns it off)")
+        self.feature_matching = float(weight)
         self.rng = tf.random.Generator.from_seed(seed)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.train_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_seconds")
