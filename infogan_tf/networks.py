@@ -16,14 +16,14 @@ from infogan_tf.architectures import Architecture, Layer
 _ACTIVATIONS = ("relu", "lrelu", "sigmoid", "tanh", None)
 
 
-def _dense(units, name):
-    return keras.layers.Dense(
+def _dense(units, name, spectral=False):
+    return (SpectralDense if spectral else keras.layers.Dense)(
         units, kernel_initializer=keras.initializers.RandomNormal(stddev=0.02),
         bias_initializer="zeros", name=name)
 
 
-def _conv(layer: Layer, name):
-    return keras.layers.Conv2D(
+def _conv(layer: Layer, name, spectral=False):
+    return (SpectralConv2D if spectral else keras.layers.Conv2D)(
         layer.units, 4, strides=layer.stride, padding="same",
         kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
         bias_initializer="zeros", name=name)
@@ -62,6 +62,48 @@ def run_stack(stack: keras.Sequential, x, training=False, stats_rows=None):
     return x
 
 
+class _SpectralNorm:
+    """Spectral normalisation (Miyato et al. 2018, "Spectral Normalization for GANs"), not part of
+    InfoGAN: the layer computes with W / sigma(W), sigma the largest singular value of the kernel
+    reshaped to [fan_in, units], estimated by one power iteration per training-mode call from a
+    persistent non-trainable vector u (updated only in training mode). As in the paper, u and v are
+    constants for the gradient, which flows through sigma."""
+
+    def _add_u(self):
+        self.sn_u = self.add_weight(name="sn_u", shape=(1, int(self.kernel.shape[-1])),
+                                    initializer=keras.initializers.RandomNormal(stddev=1.0),
+                                    trainable=False)
+
+    def normalized_kernel(self, training=False):
+        w = tf.reshape(self.kernel, [-1, self.kernel.shape[-1]])
+        v = tf.stop_gradient(tf.math.l2_normalize(tf.matmul(self.sn_u, w, transpose_b=True)))
+        u = tf.stop_gradient(tf.math.l2_normalize(tf.matmul(v, w)))
+        sigma = tf.reduce_sum(tf.matmul(v, w) * u)
+        if training:
+            self.sn_u.assign(u)
+        return self.kernel / sigma
+
+
+class SpectralDense(_SpectralNorm, keras.layers.Dense):
+    def build(self, input_shape):
+        super().build(input_shape)
+        self._add_u()
+
+    def call(self, inputs, training=None):
+        return tf.matmul(inputs, self.normalized_kernel(training)) + self.bias
+
+
+class SpectralConv2D(_SpectralNorm, keras.layers.Conv2D):
+    def build(self, input_shape):
+        super().build(input_shape)
+        self._add_u()
+
+    def call(self, inputs, training=None):
+        y = tf.nn.conv2d(inputs, self.normalized_kernel(training), strides=list(self.strides),
+                         padding="SAME")
+        return tf.nn.bias_add(y, self.bias)
+
+
 def _batch_norm(name):
     return BatchNorm(
         momentum=0.9, epsilon=1e-5,
@@ -77,8 +119,9 @@ def _activation(act, leaky_slope, name):
     return keras.layers.Activation(act, name=name)
 
 
-def build_stack(rows, name, q_dim=None, leaky_slope=0.01) -> keras.Sequential:
-    """A keras.Sequential of table rows: each row's layer, then batch norm, then activation."""
+def build_stack(rows, name, q_dim=None, leaky_slope=0.01, spectral_norm=False) -> keras.Sequential:
+    """A keras.Sequential of table rows: each row's layer, then batch norm, then activation.
+    ``spectral_norm``: every fc and conv layer is spectrally normalised (opt-in, not in the paper)."""
     layers = []
     for i, row in enumerate(rows):
         if row.act not in _ACTIVATIONS:
@@ -86,9 +129,9 @@ def build_stack(rows, name, q_dim=None, leaky_slope=0.01) -> keras.Sequential:
         if row.units == "q":
             row = dataclasses.replace(row, units=q_dim)
         if row.kind == "fc":
-            layers.append(_dense(row.units, f"fc{i}"))
+            layers.append(_dense(row.units, f"fc{i}", spectral_norm))
         elif row.kind == "conv":
-            layers.append(_conv(row, f"conv{i}"))
+            layers.append(_conv(row, f"conv{i}", spectral_norm))
         elif row.kind == "deconv":
             layers.append(_deconv(row, f"deconv{i}"))
         elif row.kind == "reshape":
@@ -147,17 +190,20 @@ class DiscriminatorQ(keras.Model):
 
     ``minibatch_features=(K, C)`` (opt-in, not in the paper) puts a ``MinibatchDiscrimination``
     layer in front of the D head only, so D's logit depends on the other samples of its group
-    while Q's posterior stays a function of the single image."""
+    while Q's posterior stays a function of the single image. ``spectral_norm=True`` (opt-in, not in
+    the paper) spectrally normalises every fc and conv layer of the trunk and the D head; Q's head
+    keeps plain layers (it is not part of the adversarial game)."""
 
     def __init__(self, arch: Architecture, q_dim: int, leaky_slope: float = 0.01,
-                 minibatch_features=None, **kwargs):
+                 minibatch_features=None, spectral_norm=False, **kwargs):
         super().__init__(name=kwargs.pop("name", "discriminator_q"), **kwargs)
         self.arch = arch
         self.q_dim = q_dim
-        self.trunk = build_stack(arch.trunk, "trunk", leaky_slope=leaky_slope)
+        self.trunk = build_stack(arch.trunk, "trunk", leaky_slope=leaky_slope, spectral_norm=spectral_norm)
         self.minibatch = (MinibatchDiscrimination(*minibatch_features, name="minibatch")
                           if minibatch_features else None)
-        self.d_head = build_stack(arch.d_head, "d_head", leaky_slope=leaky_slope)
+        self.d_head = build_stack(arch.d_head, "d_head", leaky_slope=leaky_slope,
+                                  spectral_norm=spectral_norm)
         self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, leaky_slope=leaky_slope)
         self(tf.zeros([2] + list(arch.image_shape)))  # create the variables
 

@@ -51,10 +51,15 @@ class InfoGAN(tf.Module):
                              f"is not one of {D_BATCH_NORM}")
         d_arch = (architectures.discriminator_without_batch_norm(self.arch)
                   if self.d_batch_norm == "none" else self.arch)
+        # Opt-in, a deviation: spectral normalisation of D's layers (Miyato et al. 2018).
+        spectral_norm = train.get("d_spectral_norm", False)
+        if not isinstance(spectral_norm, bool):
+            raise ValueError(f"experiment {cfg.get('name')!r}: train.d_spectral_norm {spectral_norm!r} "
+                             "must be true or false")
         self.generator = networks.Generator(self.arch, self.spec.input_dim)
         self.discriminator = networks.DiscriminatorQ(
             d_arch, self.spec.q_dim, leaky_slope=cfg.get("leaky_slope", 0.01),
-            minibatch_features=_minibatch_features(cfg))
+            minibatch_features=_minibatch_features(cfg), spectral_norm=spectral_norm)
         eps = train.get("epsilon", 1e-8)
         self.d_optimizer = keras.optimizers.Adam(
             train["d_lr"], beta_1=train["beta1"], beta_2=train["beta2"], epsilon=eps)
