@@ -90,7 +90,8 @@ class SpectralDense(_SpectralNorm, keras.layers.Dense):
         self._add_u()
 
     def call(self, inputs, training=None):
-        return tf.matmul(inputs, self.normalized_kernel(training)) + self.bias
+        y = tf.matmul(inputs, self.normalized_kernel(training))
+        return y + self.bias if self.use_bias else y
 
 
 class SpectralConv2D(_SpectralNorm, keras.layers.Conv2D):
@@ -101,7 +102,7 @@ class SpectralConv2D(_SpectralNorm, keras.layers.Conv2D):
     def call(self, inputs, training=None):
         y = tf.nn.conv2d(inputs, self.normalized_kernel(training), strides=list(self.strides),
                          padding="SAME")
-        return tf.nn.bias_add(y, self.bias)
+        return tf.nn.bias_add(y, self.bias) if self.use_bias else y
 
 
 def _batch_norm(name):

@@ -265,3 +265,79 @@ def test_batch_norm_without_stats_rows_is_keras_batch_norm():
     theirs.set_weights(ours.get_weights())
     for training in (True, False):
         np.testing.assert_allclose(ours(x, training=training), theirs(x, training=training), rtol=1e-5, atol=1e-6)
+
+
+def test_spectral_dense_divides_by_the_largest_singular_value_once_power_iteration_converges():
+    layer = networks.SpectralDense(5)
+    layer.build((None, 7))
+    rs = np.random.RandomState(0)
+    left, _ = np.linalg.qr(rs.randn(7, 5))
+    right, _ = np.linalg.qr(rs.randn(5, 5))
+    sigma = 3.0  # singular values 3, 1, 0.5, 0.2, 0.1: power iteration converges fast
+    w = (left @ np.diag([sigma, 1.0, 0.5, 0.2, 0.1]) @ right.T).astype("float32")
+    layer.kernel.assign(w)
+    layer.bias.assign(np.arange(5, dtype="float32"))
+    x = tf.random.normal([3, 7], seed=1)
+    for _ in range(30):
+        y = layer(x, training=True)
+    np.testing.assert_allclose(y, x.numpy() @ (w / sigma) + np.arange(5), rtol=1e-4, atol=1e-5)
+    # Inference mode uses u without updating it.
+    u = layer.sn_u.numpy().copy()
+    layer(x, training=False)
+    np.testing.assert_array_equal(u, layer.sn_u.numpy())
+    assert [v.trainable for v in layer.weights] == [True, True, False]
+
+
+def test_spectral_conv_is_keras_conv_with_the_normalised_kernel():
+    layer = networks.SpectralConv2D(6, 4, strides=2, padding="same")
+    layer.build((None, 8, 8, 3))
+    rs = np.random.RandomState(1)
+    left, _ = np.linalg.qr(rs.randn(4 * 4 * 3, 6))  # the kernel as [kh*kw*cin, cout]
+    right, _ = np.linalg.qr(rs.randn(6, 6))
+    sigma = 2.0
+    kernel = (left @ np.diag([sigma, 0.7, 0.5, 0.3, 0.2, 0.1]) @ right.T).reshape(4, 4, 3, 6)
+    layer.kernel.assign(kernel.astype("float32"))
+    for _ in range(30):
+        layer(tf.zeros([1, 8, 8, 3]), training=True)
+    layer.bias.assign(np.arange(6, dtype="float32"))
+    plain = keras.layers.Conv2D(6, 4, strides=2, padding="same")
+    plain.build((None, 8, 8, 3))
+    plain.kernel.assign(kernel / sigma)
+    plain.bias.assign(np.arange(6, dtype="float32"))
+    x = tf.random.normal([2, 8, 8, 3], seed=2)
+    np.testing.assert_allclose(layer(x), plain(x), rtol=1e-4, atol=1e-5)
+
+
+def test_spectral_norm_gradient_flows_through_sigma_with_u_and_v_held_fixed():
+    # d/dW of sum(x W / sigma(W)) with sigma = v^T W u and u, v constants (Miyato et al. 2018, eq. 12).
+    layer = networks.SpectralDense(4, use_bias=False)
+    layer.build((None, 6))
+    w = np.random.RandomState(3).randn(6, 4).astype("float32")
+    layer.kernel.assign(w)
+    x = np.random.RandomState(4).randn(2, 6).astype("float32")
+    u0 = layer.sn_u.numpy()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x, training=True))
+    grad = tape.gradient(loss, layer.kernel).numpy()
+    v = u0 @ w.T
+    v /= np.linalg.norm(v)
+    u = v @ w
+    u /= np.linalg.norm(u)
+    sigma = (v @ w @ u.T).item()
+    g_out = x.sum(0)[:, None] * np.ones((1, 4))  # d loss / d W_sn
+    expected = g_out / sigma - (g_out * w).sum() / sigma ** 2 * (v.T @ u)
+    np.testing.assert_allclose(grad, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_spectral_norm_covers_d_trunk_and_head_but_not_q_and_adds_no_trainable_parameters():
+    plain = networks.DiscriminatorQ(architectures.MNIST, 12)
+    sn = networks.DiscriminatorQ(architectures.MNIST, 12, spectral_norm=True)
+    assert _count(sn.trainable_variables) == _count(plain.trainable_variables)
+    kinds = lambda stack: [type(l).__name__ for l in stack.layers if isinstance(  # noqa: E731
+        l, (keras.layers.Dense, keras.layers.Conv2D))]
+    assert kinds(sn.trunk) == ["SpectralConv2D", "SpectralConv2D", "SpectralDense"]
+    assert kinds(sn.d_head) == ["SpectralDense"]
+    assert kinds(sn.q_head) == ["Dense", "Dense"]
+    # one u per normalised layer, as long as the layer's output units
+    sn_u = [v for v in sn.non_trainable_variables if "sn_u" in v.path]
+    assert [int(v.shape[-1]) for v in sn_u] == [64, 128, 1024, 1]

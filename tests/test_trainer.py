@@ -105,7 +105,8 @@ def test_real_batch_norm_makes_each_fake_logit_independent_of_the_other_fakes(ti
 
 @pytest.mark.parametrize("overrides", [
     {"d_batch_norm": "joint"}, {"d_batch_norm": "real"}, {"d_batch_norm": "none"},
-    {"d_batch_norm": "joint", "d_minibatch_features": {"kernels": 8, "dims": 3}}])
+    {"d_batch_norm": "joint", "d_minibatch_features": {"kernels": 8, "dims": 3}},
+    {"d_batch_norm": "none", "d_spectral_norm": True}])
 def test_opt_in_d_variants_steps_update_only_their_player(tiny_cfg, overrides):
     cfg = copy.deepcopy(tiny_cfg)
     cfg["train"].update(overrides)
@@ -121,6 +122,13 @@ def test_opt_in_d_variants_steps_update_only_their_player(tiny_cfg, overrides):
     model.g_step(real)
     assert not any(_changed(d_mid, model.discriminator.trainable_variables))
     assert all(_changed(g_before, model.generator.trainable_variables))
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_malformed_spectral_norm_flag_is_rejected(tiny_cfg, value):
+    tiny_cfg["train"]["d_spectral_norm"] = value
+    with pytest.raises(ValueError, match="train.d_spectral_norm .* must be true or false"):
+        trainer.InfoGAN(tiny_cfg)
 
 
 def test_unknown_d_batch_norm_is_rejected(tiny_cfg):
