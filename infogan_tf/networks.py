@@ -66,8 +66,9 @@ class _SpectralNorm:
     """Spectral normalisation (Miyato et al. 2018, "Spectral Normalization for GANs"), not part of
     InfoGAN: the layer computes with W / sigma(W), sigma the largest singular value of the kernel
     reshaped to [fan_in, units], estimated by one power iteration per training-mode call from a
-    persistent non-trainable vector u (updated only in training mode). As in the paper, u and v are
-    constants for the gradient, which flows through sigma."""
+    persistent non-trainable vector u, updated by every training-mode call (so, like batch norm's
+    moving averages, also by D's calls in the G step) and never in inference mode. As in the paper,
+    u and v are constants for the gradient, which flows through sigma."""
 
     def _add_u(self):
         self.sn_u = self.add_weight(name="sn_u", shape=(1, int(self.kernel.shape[-1])),

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from infogan_tf import export, trainer
@@ -21,7 +22,10 @@ np.savez(sys.argv[3], images=gen["images"].numpy(), **{k: v.numpy() for k, v in 
 """
 
 
-def test_saved_model_reloaded_in_fresh_process_matches(tiny_cfg, tmp_path):
+@pytest.mark.parametrize("overrides", [{}, {"d_batch_norm": "none", "d_spectral_norm": True}],
+                         ids=["default", "spectral_norm"])
+def test_saved_model_reloaded_in_fresh_process_matches(tiny_cfg, tmp_path, overrides):
+    tiny_cfg["train"].update(overrides)
     model = trainer.InfoGAN(tiny_cfg, seed=0)
     for _ in range(2):  # move BN statistics and weights away from their initial values
         model.train_step(tf.random.uniform([16, 28, 28, 1], seed=1))
