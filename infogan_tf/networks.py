@@ -68,9 +68,14 @@ class _SpectralNorm:
     reshaped to [fan_in, units], estimated by one power iteration per training-mode call from a
     persistent non-trainable vector u, updated by every training-mode call (so, like batch norm's
     moving averages, also by D's calls in the G step) and never in inference mode. As in the paper,
-    u and v are constants for the gradient, which flows through sigma."""
+    u and v are constants for the gradient, which flows through sigma. (keras'
+    ``SpectralNormalization`` wrapper instead writes W / sigma into the trainable kernel on every
+    training call, so sigma gets no gradient and a G step would change D's weights.)
 
-    def _add_u(self):
+    A subclass names the layer's operation with the kernel as ``_apply(inputs, kernel)``."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
         self.sn_u = self.add_weight(name="sn_u", shape=(1, int(self.kernel.shape[-1])),
                                     initializer=keras.initializers.RandomNormal(stddev=1.0),
                                     trainable=False)
@@ -84,26 +89,19 @@ class _SpectralNorm:
             self.sn_u.assign(u)
         return self.kernel / sigma
 
+    def call(self, inputs, training=None):
+        y = self._apply(inputs, self.normalized_kernel(training))
+        return tf.nn.bias_add(y, self.bias) if self.use_bias else y
+
 
 class SpectralDense(_SpectralNorm, keras.layers.Dense):
-    def build(self, input_shape):
-        super().build(input_shape)
-        self._add_u()
-
-    def call(self, inputs, training=None):
-        y = tf.matmul(inputs, self.normalized_kernel(training))
-        return y + self.bias if self.use_bias else y
+    def _apply(self, inputs, kernel):
+        return tf.matmul(inputs, kernel)
 
 
 class SpectralConv2D(_SpectralNorm, keras.layers.Conv2D):
-    def build(self, input_shape):
-        super().build(input_shape)
-        self._add_u()
-
-    def call(self, inputs, training=None):
-        y = tf.nn.conv2d(inputs, self.normalized_kernel(training), strides=list(self.strides),
-                         padding="SAME")
-        return tf.nn.bias_add(y, self.bias) if self.use_bias else y
+    def _apply(self, inputs, kernel):
+        return tf.nn.conv2d(inputs, kernel, strides=list(self.strides), padding="SAME")
 
 
 def _batch_norm(name):
