@@ -158,14 +158,6 @@ CHAIRS = Architecture(
 ARCHITECTURES = {a.name: a for a in (MNIST, SVHN, CELEBA, FACES, CHAIRS)}
 
 
-def discriminator_without_batch_norm(arch: Architecture) -> Architecture:
-    """``arch`` with every batch norm of the D/Q trunk and heads removed (the generator keeps its
-    own): ``d_batch_norm: "none"``, an opt-in deviation from every table."""
-    strip = lambda rows: tuple(dataclasses.replace(row, bn=False) for row in rows)  # noqa: E731
-    return dataclasses.replace(arch, trunk=strip(arch.trunk), d_head=strip(arch.d_head),
-                               q_head=strip(arch.q_head))
-
-
 def get(name: str) -> Architecture:
     try:
         return ARCHITECTURES[name]

@@ -161,17 +161,6 @@ class Split:
     factors: Optional[Dict[str, np.ndarray]] = None
 
 
-def dataset_options(dataset) -> dict:
-    """Normalises a config's ``dataset`` entry: a TFDS name or a dict with ``source``."""
-    if isinstance(dataset, str):
-        return {"source": "tfds", "name": dataset}
-    if not isinstance(dataset, dict) or "source" not in dataset:
-        raise ValueError(f"dataset must be a TFDS name or a dict with 'source'; got {dataset!r}")
-    if dataset["source"] not in ("tfds", "image_folder", "shapes"):
-        raise ValueError(f"dataset source {dataset['source']!r} is not one of tfds, image_folder, shapes")
-    return dict(dataset)
-
-
 def load_image_folder(root: str, size: int, crop: Optional[str] = "bbox", grey: bool = True,
                       limit: Optional[int] = None) -> np.ndarray:
     """All images below ``root`` (recursively, sorted by path) as uint8 [N, size, size, 1 or 3].
@@ -227,30 +216,25 @@ def _bbox_square(im):
 
 
 def load_dataset(dataset, split: str, data_dir: Optional[str] = None, download: bool = True) -> Split:
-    """Loads one split of an experiment's dataset (see the module docstring for the sources)."""
-    opts = dataset_options(dataset)
-    source = opts["source"]
-    if source == "tfds":
-        crop = tuple(opts["crop"]) if opts.get("crop") else None
-        images, labels = load_split(opts["name"], opts.get("splits", {}).get(split, split), data_dir,
-                                    download, crop=crop, size=opts.get("size"))
+    """Loads one split ("train" or "test") of an experiment's dataset (a ``configs`` dataset object;
+    see the module docstring for the sources)."""
+    if dataset.source == "tfds":
+        images, labels = load_split(dataset.name, dataset.splits.get(split, split), data_dir, download,
+                                    crop=dataset.crop, size=dataset.size)
         return Split(images, labels)
-    if source == "shapes":
+    if dataset.source == "shapes":
         from infogan_tf import shapes
 
-        n = int(opts.get("num_images", 20000) if split == "train" else opts.get("num_test_images", 2000))
-        seed = int(opts.get("seed", 0)) + (0 if split == "train" else 1_000_003)
-        images, factors = shapes.make(n, int(opts.get("size", 32)), bool(opts.get("color", False)), seed,
-                                      opts.get("ranges"))
+        n = dataset.num_images if split == "train" else dataset.num_test_images
+        seed = dataset.seed + (0 if split == "train" else 1_000_003)
+        images, factors = shapes.make(n, dataset.size, dataset.color, seed, dataset.ranges)
         return Split(images, factors["shape"], factors)
     # image_folder: the manual download, extracted under the data dir.
     base = resolve_data_dir(data_dir) or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
-    root = os.path.join(base, opts["path"])
+    root = os.path.join(base, dataset.path)
     if not os.path.isdir(root):
         raise DataUnavailableError(
-            f"{opts.get('name', opts['path'])}: expected the extracted images in {root!r} "
-            f"({opts.get('layout', 'a directory of image files')}); {opts.get('get', '')}".strip())
-    if split != "train":
-        return Split(load_image_folder(root, int(opts["size"]), opts.get("crop", "bbox"),
-                                       opts.get("grey", True), limit=int(opts.get("num_test_images", 2000))))
-    return Split(load_image_folder(root, int(opts["size"]), opts.get("crop", "bbox"), opts.get("grey", True)))
+            f"{dataset.name or dataset.path}: expected the extracted images in {root!r} "
+            f"({dataset.layout or 'a directory of image files'}); {dataset.get}".strip())
+    limit = dataset.num_test_images if split != "train" else None
+    return Split(load_image_folder(root, dataset.size, dataset.crop, dataset.grey, limit=limit))

@@ -1,8 +1,10 @@
-"""One experiment from config to a trained, evaluated and exported run directory.
+"""One experiment from typed config to a trained, evaluated and exported run directory.
 
-Run directory: ``<log_dir>/<experiment>/seed<seed>/`` holding ``config.json``, ``checkpoints/``,
-``tensorboard/``, ``history.jsonl``, ``metrics.json`` and ``saved_model/``. A run that is already
-trained to the requested number of steps is reused; a partial one is resumed.
+Run directory: ``<log_dir>/<run name>/seed<seed>/`` holding ``config.json``, ``checkpoints/``,
+``tensorboard/``, ``history.jsonl``, ``metrics.json`` and ``saved_model/``. The run name is the
+experiment's, plus the overrides that change what trains (``configs.Experiment.run_name``), so a run
+of other settings is never resumed or reused. A run already trained to the requested number of
+steps is reused; a partial one is resumed (also to more steps than it was first asked for).
 """
 
 import dataclasses
@@ -18,14 +20,8 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from infogan_tf import data, evaluation, export, figures, trainer
-
-# What decides the trained weights; a run directory is reused only if these match. ``steps`` may
-# grow (the run resumes) and ``xla`` only chooses how the same step is executed (as --xla does);
-# logging, evaluation and notes may change freely.
-_TRAINING_KEYS = ("dataset", "architecture", "mode", "latent", "leaky_slope", "train")
-_RESUMABLE_KEYS = ("steps", "xla")
-
+from infogan_tf import configs, data, evaluation, export, figures, inference, loop
+from infogan_tf.model import InfoGAN
 
 class IncompatibleRunError(ValueError):
     """The run directory holds a run of another configuration."""
@@ -33,9 +29,9 @@ class IncompatibleRunError(ValueError):
 
 @dataclasses.dataclass
 class Run:
-    cfg: dict
+    experiment: configs.Experiment
     run_dir: str
-    model: trainer.InfoGAN
+    model: InfoGAN
     metrics: dict
 
 
@@ -51,19 +47,29 @@ def git_commit() -> str:
         return "unknown"
 
 
-def _check_compatible(run_dir: str, cfg: dict, seed: int) -> None:
+def saved_experiment(run_dir: str) -> Optional[configs.Experiment]:
+    """The experiment a run directory's ``config.json`` records (None when it has none)."""
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        saved = json.load(f)["experiment"]
+    raw = {k: v for k, v in saved.items() if k not in ("name", "overrides")}
+    return configs.parse_experiment(saved["name"], raw, path, overrides=tuple(saved.get("overrides", ())))
+
+
+def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int) -> None:
     path = os.path.join(run_dir, "config.json")
     if not os.path.exists(path):
         return
     with open(path) as f:
-        saved = json.load(f)
-
-    def what_trains(c):
-        out = {k: c.get(k) for k in _TRAINING_KEYS}
-        out["train"] = {k: v for k, v in (c.get("train") or {}).items() if k not in _RESUMABLE_KEYS}
-        return out
-
-    if what_trains(saved["experiment"]) != what_trains(cfg) or saved.get("seed") != seed:
+        saved_seed = json.load(f).get("seed")
+    try:
+        same = saved_experiment(run_dir).identity() == exp.identity() and saved_seed == seed
+    except configs.ConfigError as e:  # written by an older version with keys that no longer exist
+        raise IncompatibleRunError(f"{run_dir} holds a run whose config this version cannot read ({e}); "
+                                   "pass --retrain to start it again or choose another --logdir") from None
+    if not same:
         raise IncompatibleRunError(
             f"{run_dir} holds a run of a different configuration; pass --retrain to start it again "
             f"or choose another --logdir")
@@ -76,53 +82,53 @@ def _summary_images(model, step, writer):
                 values = list(range(code.k))
             else:
                 values = np.linspace(-2.0, 2.0, 9)
-            grid = figures.to_unit_range(evaluation.traverse(model, code.name, values, rows=8, seed=7),
-                                         model.arch.output_activation)
+            grid = inference.to_unit_range(inference.traverse(model, code.name, values, rows=8, seed=7),
+                                           model.arch.output_activation)
             tf.summary.image(f"traversal/{code.name}", figures.mosaic(grid)[None], step=step)
 
 
-def use_xla(cfg: dict, override: Optional[bool] = None) -> bool:
-    """Whether to compile the train step with XLA: ``override`` if given, else the config's
-    ``train.xla`` (true when absent). On CPU XLA is not always faster (``results/benchmarks.md``)."""
-    if override is not None:
-        return bool(override)
-    value = cfg.get("train", {}).get("xla", True)
-    if not isinstance(value, bool):
-        raise ValueError(f"experiment {cfg.get('name')!r}: train.xla must be true or false, got {value!r}")
-    return value
-
-
-def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] = None,
+def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: Optional[str] = None,
                    retrain: bool = False, jit_compile: Optional[bool] = None, do_export: bool = True,
-                   download: bool = True, reevaluate: bool = False) -> Run:
-    """Trains (or resumes, or reuses) the experiment ``cfg`` and evaluates and exports it.
+                   download: bool = True, reevaluate: bool = False, command: Optional[str] = None) -> Run:
+    """Trains (or resumes, or reuses) the experiment ``exp`` and evaluates and exports it.
 
     A run already trained to its steps and evaluated is reused as it is; ``reevaluate`` evaluates it
     (and its untrained networks) again, e.g. after the evaluation was extended.
 
-    ``jit_compile``: XLA on or off; None takes the config's choice (``use_xla``)."""
-    jit_compile = use_xla(cfg, jit_compile)
-    name = cfg["name"]
-    run_dir = os.path.join(log_dir, name, f"seed{seed}")
+    Args:
+      jit_compile: XLA on or off; None takes the config's ``train.xla``.
+      command: the command line to record (default: this process's, as the runner's).
+    Raises:
+      configs.ConfigError: the batch size is larger than the training split.
+      IncompatibleRunError: the run directory holds a run of other settings.
+      loop.CheckpointError: the run directory's checkpoints are all damaged.
+    """
+    jit_compile = exp.train.xla if jit_compile is None else bool(jit_compile)
+    command = command or " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
+    name = exp.name
+    train = data.load_dataset(exp.dataset, "train", data_dir, download)
+    test = data.load_dataset(exp.dataset, "test", data_dir, download)
+    if exp.train.batch_size > len(train.images):
+        raise configs.ConfigError(
+            f"train.batch_size={exp.train.batch_size} (--batch_size, --set train.batch_size or the config "
+            f"{exp.source}) is larger than the training split of {name} ({len(train.images)} images); "
+            f"valid: 1 to {len(train.images)}")
+    logging.info("%s: %d training images, %d test images", name, len(train.images), len(test.images))
+    run_dir = os.path.join(log_dir, exp.run_name, f"seed{seed}")
     if retrain and os.path.exists(run_dir):
         logging.info("--retrain: removing %s", run_dir)
         shutil.rmtree(run_dir)
-    _check_compatible(run_dir, cfg, seed)
+    _check_compatible(run_dir, exp, seed)
     os.makedirs(run_dir, exist_ok=True)
-    with open(os.path.join(run_dir, "config.json"), "w") as f:
-        json.dump({"experiment": cfg, "seed": seed}, f, indent=2)
+    _write_json(os.path.join(run_dir, "config.json"), {"experiment": exp.to_dict(), "seed": seed})
 
-    train = data.load_dataset(cfg["dataset"], "train", data_dir, download)
-    test = data.load_dataset(cfg["dataset"], "test", data_dir, download)
-    logging.info("%s: %d training images, %d test images", name, len(train.images), len(test.images))
-    model = trainer.InfoGAN(cfg, seed=seed, jit_compile=jit_compile)
-    tcfg, lcfg = cfg["train"], cfg.get("logging", {})
+    model = InfoGAN(exp, seed=seed, jit_compile=jit_compile)
     act = model.arch.output_activation
     cat_codes = [c.name for c in model.spec.categorical] if test.labels is not None else []
 
     def on_eval(step):
         out = {}
-        post = evaluation.posteriors(model, test.images)  # once for every categorical code
+        _, post = inference.encode(model, test.images)  # once for every categorical code
         for code in cat_codes:
             acc = evaluation.categorical_accuracy(model, code, test.images, test.labels, post)["accuracy"]
             logging.info("step %d: %s as a classifier, test accuracy %.4f", step, code, acc)
@@ -131,16 +137,16 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
 
     t0 = time.time()
     baseline_path = os.path.join(run_dir, "untrained_evaluation.json")
-    if cfg.get("evaluation", {}).get("untrained_baseline") and (reevaluate or not os.path.exists(baseline_path)):
+    if exp.evaluation.untrained_baseline and (reevaluate or not os.path.exists(baseline_path)):
         # The same evaluation on the freshly initialised networks (the seed fixes them): what chance
         # and network structure alone give, e.g. an untrained Q's means already correlate with x/y.
         logging.info("%s: evaluating the untrained networks (the baseline)", name)
-        _write_json(baseline_path, evaluation.evaluate_run(model, cfg, test))
-    last = trainer.fit(
+        _write_json(baseline_path, evaluation.evaluate_run(model, exp.evaluation, test))
+    log = exp.logging
+    last = loop.fit(
         model, lambda start: data.training_batches(train.images, model.batch_size, seed, start, act),
-        run_dir, total_steps=int(tcfg["steps"]), log_every=int(lcfg.get("log_every", 10)),
-        checkpoint_every=int(lcfg.get("checkpoint_every", 250)),
-        image_every=int(lcfg.get("image_every", 0)), eval_every=int(lcfg.get("eval_every", 0)),
+        run_dir, total_steps=exp.train.steps, log_every=log.log_every, checkpoint_every=log.checkpoint_every,
+        image_every=log.image_every, eval_every=log.eval_every,
         on_images=lambda step, writer: _summary_images(model, step, writer),
         on_eval=on_eval if cat_codes else None)
 
@@ -151,14 +157,15 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
             previous = json.load(f)
     if previous.get("step") == int(model.step) and "evaluation" in previous and not reevaluate:
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
-        return Run(cfg, run_dir, model, previous)
+        return Run(exp, run_dir, model, previous)
 
-    results = evaluation.evaluate_run(model, cfg, test)
+    results = evaluation.evaluate_run(model, exp.evaluation, test)
     metrics = {
-        "experiment": name, "seed": seed, "step": int(model.step),
+        "experiment": name, "overrides": list(exp.overrides), "run_name": exp.run_name, "seed": seed,
+        "step": int(model.step),
         "train_wall_seconds": round(float(model.train_seconds.numpy()), 1),
         "this_invocation_seconds": round(time.time() - t0, 1),
-        "commit": git_commit(), "command": " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:]),
+        "commit": git_commit(), "command": command,
         "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
         "final_logged": last, "jit_compile": jit_compile, **results,
     }
@@ -186,7 +193,7 @@ def run_experiment(cfg: dict, seed: int, log_dir: str, data_dir: Optional[str] =
         metrics["saved_model"] = export.export(model, os.path.join(run_dir, "saved_model"))
         logging.info("exported SavedModel to %s", metrics["saved_model"])
     _write_json(metrics_path, metrics)
-    return Run(cfg, run_dir, model, metrics)
+    return Run(exp, run_dir, model, metrics)
 
 
 def _write_json(path: str, obj) -> None:

@@ -1,5 +1,6 @@
 """SavedModel export: ``generate`` (z and codes in, images out) and ``encode`` (images in, D
-probability and code posteriors out), loadable with ``tf.saved_model.load`` alone.
+probability and code posteriors out), loadable with ``tf.saved_model.load`` alone, or with
+``infogan_tf.load(path)`` for codes by name and value.
 
     m = tf.saved_model.load(path)
     images = m.signatures["generate"](z=z, c1=one_hot, c2=c2, c3=c3)["images"]
@@ -9,6 +10,11 @@ probability and code posteriors out), loadable with ``tf.saved_model.load`` alon
 
 Categorical codes go in as one-hot (or any probability) vectors [B, k]; continuous codes as
 [B, dim]. Both functions run the networks in inference mode (batch norm moving averages).
+
+Beside them, ``infogan_spec.json`` records what a user needs without the training config: the latent
+spec (``configs.latent_to_dict``, which ``configs.parse_latent`` reads back) and z's prior range,
+the image shape, G's output activation and the image range it implies, the experiment, its
+overrides and the training step.
 """
 
 import json
@@ -16,6 +22,8 @@ import os
 import shutil
 
 import tensorflow as tf
+
+from infogan_tf import configs, inference
 
 
 class _Exportable(tf.Module):
@@ -39,11 +47,7 @@ class _Exportable(tf.Module):
 
     def _encode(self, images):
         d_logits, q_params = self.discriminator(images, training=False)
-        out = {"d_prob": tf.sigmoid(d_logits)}
-        for code, post in self._spec.posteriors(q_params).items():
-            for key, value in post.items():
-                out[f"{code}_{key}"] = value
-        return out
+        return inference.flat_outputs(tf.sigmoid(d_logits), self._spec.posteriors(q_params))
 
 
 def export(model, path: str) -> str:
@@ -55,9 +59,12 @@ def export(model, path: str) -> str:
     enc = module.encode.get_concrete_function()
     tf.saved_model.save(module, tmp, signatures={"generate": gen, "encode": enc})
     with open(os.path.join(tmp, "infogan_spec.json"), "w") as f:
-        json.dump({"experiment": model.cfg.get("name"), "latent": model.cfg["latent"],
-                   "image_shape": list(model.arch.image_shape),
-                   "output_activation": model.arch.output_activation}, f, indent=2)
+        act = model.arch.output_activation
+        json.dump({"experiment": model.experiment.name, "overrides": list(model.experiment.overrides),
+                   "step": int(model.step), "latent": configs.latent_to_dict(model.spec),
+                   "noise_range": [model.spec.noise_low, model.spec.noise_high],
+                   "image_shape": list(model.arch.image_shape), "output_activation": act,
+                   "image_range": list(inference.image_range(act))}, f, indent=2)
     shutil.rmtree(path, ignore_errors=True)
     os.replace(tmp, path)
     return path

@@ -1,4 +1,8 @@
-"""The paper's figures: latent traversal sheets and the L_I curve (Figure 1), as PNG files."""
+"""The paper's figures: latent traversal sheets and the L_I curve (Figure 1), as PNG files.
+
+The sheets' latents come from ``inference`` (rows of z from the prior, categorical codes cycling
+through their categories by row unless a figure sets them).
+"""
 
 import os
 from typing import Dict, Optional, Sequence
@@ -31,10 +35,6 @@ def _show_grid(ax, grid: np.ndarray, column_labels: Sequence[str], fontsize: int
     ax.set_xticks([k * w + (w - 1) / 2 for k in range(grid.shape[1])])
     ax.set_xticklabels(column_labels, fontsize=fontsize)
     ax.set_yticks([])
-
-
-def to_unit_range(images: np.ndarray, output_activation: str) -> np.ndarray:
-    return (images + 1.0) / 2.0 if output_activation == "tanh" else images
 
 
 def save_traversal(grid: np.ndarray, path: str, title: str, column_labels: Sequence[str],
@@ -92,26 +92,29 @@ def _category_order(run, code: str, order_by_label: bool):
     return order, [f"{mapping[c]}" if mapping[c] >= 0 else f"cat {c}" for c in order]
 
 
-def render(name: str, fig: dict, runs: dict, output_dir: str, code_override: Optional[str] = None,
-           rows: int = 10, seed: int = 0) -> dict:
-    """Draws figure ``name`` (config ``fig``) from trained ``runs`` (experiment name -> Run).
+def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None,
+           rows: int = 10, seed: int = 0, stem: Optional[str] = None) -> dict:
+    """Draws ``fig`` (a ``configs.Figure``) from trained ``runs`` (experiment name -> Run) to
+    ``<output_dir>/<stem>.png`` (``stem``: the figure's name unless given).
 
     Returns a description of what was drawn: path, code varied, how the code was chosen.
     """
-    from infogan_tf import evaluation, trainer  # local: keeps this module importable without TF
+    from infogan_tf import inference, loop  # local: keeps this module importable without TF
 
-    path = os.path.join(output_dir, f"{name}.png")
-    kind = fig["kind"]
-    info = {"figure": name, "paper": fig.get("paper"), "path": path}
+    name = fig.name
+    stem = stem or name
+    path = os.path.join(output_dir, f"{stem}.png")
+    kind = fig.kind
+    info = {"figure": name, "paper": fig.paper, "path": path}
     if kind == "mi_curve":
-        code = fig["code"]
+        code = fig.code
         curves, entropy = {}, None
-        for label, exp in fig["experiments"].items():
+        for label, exp in fig.experiments.items():
             run = runs[exp]
             entropy = run.model.spec.code(code).entropy
-            curves[label] = [(r["step"], r[f"L_I/{code}"]) for r in trainer.read_history(run.run_dir)]
-        save_mi_curve(curves, entropy, path, fig.get("title", name), max_step=fig.get("max_step"))
-        csv_path = os.path.join(output_dir, f"{name}.csv")
+            curves[label] = [(r["step"], r[f"L_I/{code}"]) for r in loop.read_history(run.run_dir)]
+        save_mi_curve(curves, entropy, path, fig.title, max_step=fig.max_step)
+        csv_path = os.path.join(output_dir, f"{stem}.csv")
         by_step = {}
         for label, points in curves.items():
             for step, value in points:
@@ -130,52 +133,52 @@ def render(name: str, fig: dict, runs: dict, output_dir: str, code_override: Opt
                 "first_step_at_or_above_2.0": int(arr[arr[:, 1] >= 2.0, 0][0]) if (arr[:, 1] >= 2.0).any() else None}
         return info
 
-    run = runs[fig["experiment"]]
+    run = runs[fig.experiment]
     model = run.model
     act = model.arch.output_activation
     if kind == "categorical":
-        code = code_override or fig["code"]
-        order, labels = _category_order(run, code, fig.get("order_by_label", False))
-        grid = evaluation.traverse(model, code, order, rows=rows, seed=seed)
-        mapped = fig.get("order_by_label") and code in run.metrics.get("evaluation", {})
+        code = code_override or fig.code
+        order, labels = _category_order(run, code, fig.order_by_label)
+        grid = inference.to_unit_range(inference.traverse(model, code, order, rows, seed), act)
+        mapped = fig.order_by_label and code in run.metrics.get("evaluation", {})
         xlabel = (f"{code}: one category per column, ordered by the digit Q matches it to (Hungarian, test split)"
                   if mapped else f"{code}: one category per column")
         acc = run.metrics.get("evaluation", {}).get(code, {}).get("accuracy")
         subtitle = f"{code} as a classifier: test accuracy {acc:.4f}" if acc is not None else None
-        if not fig.get("order_by_label"):
+        if not fig.order_by_label:
             subtitle = (f"{code} named in the config (the paper chose its code after training; the sheet "
-                        f"of every code is {run.cfg['name']}_codes.png; --code overrides)")
-        save_traversal(to_unit_range(grid, act), path, fig.get("title", name), labels, xlabel,
+                        f"of every code is {run.experiment.name}_codes.png; --code overrides)")
+        save_traversal(grid, path, fig.title, labels, xlabel,
                        "rows: fixed z and other codes", subtitle)
         info.update(code=code, column_categories=order, column_labels=labels, accuracy=acc)
         return info
     if kind == "codes":
-        save_code_sheet(run, path, fig.get("title", name), seed=seed)
+        save_code_sheet(run, path, fig.title, seed=seed)
         info.update(codes=[c.name for c in model.spec.codes])
         return info
     if kind == "continuous":
         factors = run.metrics.get("continuous_factors", {})
         if code_override:
             code, how = code_override, f"{code_override} set by --code"
-        elif "factor" not in fig:
-            code = fig["code"]
+        elif fig.factor is None:
+            code = fig.code
             how = (f"{code} named in the config (the paper chose its code after training; the sheet of "
-                   f"every code is {run.cfg['name']}_codes.png; --code overrides)")
+                   f"every code is {run.experiment.name}_codes.png; --code overrides)")
         else:
-            factor = fig["factor"]
+            factor = fig.factor
             code = factors["assignment"][factor]
             scores = factors["scores"][factor]
             how = (f"{code} chosen automatically as '{factor}': score "
                    + ", ".join(f"{c} {s:.2f}" for c, s in scores.items()))
-        lo, hi = fig.get("range", [-1.0, 1.0])
-        values = np.linspace(lo, hi, fig.get("columns", 10))
-        cat_rows = {}
+        lo, hi = fig.value_range
+        values = np.linspace(lo, hi, fig.columns)
+        cat_rows = {}  # row i: the category matched to label i (i mod k)
         for cat in model.spec.categorical:
             order, _ = _category_order(run, cat.name, True)
-            cat_rows[cat.name] = order
-        grid = evaluation.traverse(model, code, values, rows=rows, seed=seed, row_categories=cat_rows)
+            cat_rows[cat.name] = np.asarray(order)[np.arange(rows) % len(order)]
+        grid = inference.to_unit_range(inference.traverse(model, code, values, rows, seed, cat_rows), act)
         ylabel = "row i: categorical code set to the category matched to digit i" if cat_rows else ""
-        save_traversal(to_unit_range(grid, act), path, fig.get("title", name),
+        save_traversal(grid, path, fig.title,
                        [f"{v:.2f}" for v in values], f"{code} from {lo} to {hi}", ylabel, how)
         info.update(code=code, how_chosen=how, values=[float(v) for v in values],
                     factor_scores=factors.get("scores"))
@@ -186,7 +189,7 @@ def render(name: str, fig: dict, runs: dict, output_dir: str, code_override: Opt
 def save_code_sheet(run, path: str, title: str, rows: int = 4, seed: int = 0) -> str:
     """One block per code: ``rows`` fixed latents per block, the code varied along each row
     (every category; continuous codes from -2 to 2)."""
-    from infogan_tf import evaluation
+    from infogan_tf import inference
 
     model = run.model
     act = model.arch.output_activation
@@ -199,7 +202,7 @@ def save_code_sheet(run, path: str, title: str, rows: int = 4, seed: int = 0) ->
         else:
             values = np.linspace(-2.0, 2.0, 10)
             labels = [f"{v:.1f}" for v in values]
-        grid = to_unit_range(evaluation.traverse(model, code.name, values, rows=rows, seed=seed), act)
+        grid = inference.to_unit_range(inference.traverse(model, code.name, values, rows, seed), act)
         blocks.append((code, grid, labels))
     max_cols = max(g.shape[1] for _, g, _ in blocks)
     fig, axes = plt.subplots(len(blocks), 1, squeeze=False, dpi=110,

@@ -171,22 +171,3 @@ class LatentSpec:
     def posteriors(self, q_params: tf.Tensor) -> dict:
         """Q's posterior for each code, e.g. {'c1': {'probs': ...}, 'c2': {'mean':..., 'std':...}}."""
         return {code.name: code.posterior(p) for code, p in zip(self.codes, self.split_q(q_params))}
-
-
-def spec_from_config(cfg: dict) -> LatentSpec:
-    """Builds a LatentSpec from a config dict such as
-    {"noise_dim": 62, "codes": [{"name": "c1", "type": "categorical", "k": 10},
-                                {"name": "c2", "type": "continuous", "learn_std": false}]}.
-    """
-    codes = []
-    for i, c in enumerate(cfg.get("codes", [])):
-        c = dict(c)
-        kind = c.pop("type", None)
-        if kind == "categorical":
-            codes.append(Categorical(**c))
-        elif kind == "continuous":
-            codes.append(Continuous(**c))
-        else:
-            raise ValueError(
-                f"latent code #{i} has type {kind!r}; valid types are 'categorical', 'continuous'")
-    return LatentSpec(noise_dim=int(cfg["noise_dim"]), codes=tuple(codes))

@@ -24,16 +24,6 @@ def generator_gan_loss(fake_logits: tf.Tensor) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.softplus(-fake_logits))
 
 
-def feature_matching_loss(real_features: tf.Tensor, fake_features: tf.Tensor) -> tf.Tensor:
-    """||mean_i f(x_i) - mean_i f(G(z_i))||_2^2 / F over a batch of D's features [B, F]: feature
-    matching (Salimans et al. 2016, "Improved Techniques for Training GANs", section 3.1), divided by
-    the number of features F so that its size does not grow with the layer's width. Not part of
-    InfoGAN: an opt-in extra G term (``train.g_feature_matching``). The real features are held
-    constant."""
-    diff = tf.reduce_mean(tf.stop_gradient(real_features), axis=0) - tf.reduce_mean(fake_features, axis=0)
-    return tf.reduce_mean(tf.square(diff))
-
-
 def information_penalty(information: Mapping[str, tf.Tensor], weights: Mapping[str, float]) -> tf.Tensor:
     """-sum_j lambda_j * L_I(c_j): the term both players add to their loss.
 

@@ -17,8 +17,11 @@ import time
 from absl import app, flags, logging
 
 flags.DEFINE_string("figure", None, "Figure or group to reproduce, e.g. mnist_rotation or all_mnist.")
-flags.DEFINE_integer("steps", None, "Training iterations per experiment (default: the config's).")
-flags.DEFINE_integer("batch_size", None, "Batch size (default: the config's, 128).")
+flags.DEFINE_multi_string("set", [], "Override a config value of every experiment the figure needs, validated "
+                          "like the file: --set train.lambda_disc=2 --set latent.codes.c2.learn_std=true (repeatable; "
+                          "the value is JSON or else a string). A run with overrides is a run of its own.")
+flags.DEFINE_integer("steps", None, "Training iterations per experiment: short for --set train.steps=N.")
+flags.DEFINE_integer("batch_size", None, "Batch size: short for --set train.batch_size=N.")
 flags.DEFINE_integer("seed", 0, "Seed for initialisation, latents and data order.")
 flags.DEFINE_string("logdir", "runs", "Where run directories (checkpoints, TensorBoard logs) go; point tensorboard --logdir here.")
 flags.DEFINE_string("output_dir", "results", "Where figure PNGs and their JSON records go.")
@@ -54,6 +57,16 @@ def _validate(registry):
         raise UsageError(f"--seed={FLAGS.seed}: must be >= 0")
 
 
+def overrides() -> list:
+    """The --set items, with --steps and --batch_size as the shorthands they are."""
+    items = list(FLAGS.set)
+    if FLAGS.steps is not None:
+        items.append(f"train.steps={FLAGS.steps}")
+    if FLAGS.batch_size is not None:
+        items.append(f"train.batch_size={FLAGS.batch_size}")
+    return items
+
+
 def main(argv):
     if len(argv) > 1:
         raise UsageError(f"unexpected arguments {argv[1:]}; flags take the form --name=value")
@@ -64,70 +77,70 @@ def main(argv):
         _validate(registry)
         if FLAGS.list:
             for name in sorted(registry.figures):
-                print(f"{name:24s} {registry.figures[name].get('paper', '')}")
+                print(f"{name:24s} {registry.figures[name].paper}")
             for name, members in sorted(registry.groups.items()):
                 print(f"{name:24s} group: {', '.join(members)}")
             return 0
         names = registry.expand(FLAGS.figure)
+        experiments = {}
+        for name in names:
+            for exp in registry.figure_experiments(name):
+                if exp not in experiments:
+                    experiments[exp] = registry.experiment(exp, overrides())
     except configs.ConfigError as e:
         raise UsageError(str(e)) from None
     if FLAGS.code is not None:
-        if len(names) != 1 or registry.figures[names[0]]["kind"] not in ("categorical", "continuous"):
-            raise UsageError("--code applies to a single traversal figure, not to a group or a curve")
         fig = registry.figures[names[0]]
-        codes = [c["name"] for c in registry.experiment(fig["experiment"])["latent"]["codes"]
-                 if c["type"] == fig["kind"]]
+        if len(names) != 1 or fig.kind not in ("categorical", "continuous"):
+            raise UsageError("--code applies to a single traversal figure, not to a group or a curve")
+        codes = [c.name for c in experiments[fig.experiment].latent.codes if c.kind == fig.kind]
         if FLAGS.code not in codes:
-            raise UsageError(f"--code={FLAGS.code}: figure {names[0]} varies a {fig['kind']} code; "
+            raise UsageError(f"--code={FLAGS.code}: figure {names[0]} varies a {fig.kind} code; "
                              f"valid: {', '.join(codes)}")
 
-    from infogan_tf import data, experiment, figures, trainer  # noqa: E402 (TensorFlow loads here)
+    from infogan_tf import data, experiment, figures, loop  # noqa: E402 (TensorFlow loads here)
 
-    experiments = []
-    for name in names:
-        for exp in registry.figure_experiments(name):
-            if exp not in experiments:
-                experiments.append(exp)
     runs = {}
     started = time.time()
-    for exp in experiments:
-        cfg = registry.experiment(exp)
-        if FLAGS.steps is not None:
-            cfg["train"]["steps"] = FLAGS.steps
-        if FLAGS.batch_size is not None:
-            cfg["train"]["batch_size"] = FLAGS.batch_size
-        logging.info("experiment %s: %d steps at batch %d (%s)", exp, cfg["train"]["steps"],
-                     cfg["train"]["batch_size"], cfg.get("paper", ""))
+    command = " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
+    for name, exp in experiments.items():
+        logging.info("experiment %s: %d steps at batch %d (%s)%s", name, exp.train.steps, exp.train.batch_size,
+                     exp.paper, f"; overrides {', '.join(exp.overrides)}" if exp.overrides else "")
         try:
-            runs[exp] = experiment.run_experiment(
-                cfg, FLAGS.seed, FLAGS.logdir, FLAGS.data_dir, retrain=FLAGS.retrain, reevaluate=FLAGS.reevaluate,
-                jit_compile=FLAGS.xla if FLAGS["xla"].present else None, do_export=FLAGS.export, download=FLAGS.download)
-        except (data.DataUnavailableError, experiment.IncompatibleRunError) as e:
+            runs[name] = experiment.run_experiment(
+                exp, FLAGS.seed, FLAGS.logdir, FLAGS.data_dir, retrain=FLAGS.retrain, reevaluate=FLAGS.reevaluate,
+                jit_compile=FLAGS.xla if FLAGS["xla"].present else None, do_export=FLAGS.export,
+                download=FLAGS.download, command=command)
+        except configs.ConfigError as e:
+            raise UsageError(str(e)) from None
+        except (data.DataUnavailableError, experiment.IncompatibleRunError, loop.CheckpointError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
-        except (KeyboardInterrupt, trainer.TrainingInterrupted):
-            print(f"interrupted: {exp} is checkpointed in {FLAGS.logdir}; run the same command to resume",
+        except (KeyboardInterrupt, loop.TrainingInterrupted):
+            print(f"interrupted: {name} is checkpointed in {FLAGS.logdir}; run the same command to resume",
                   file=sys.stderr)
             return 130
     os.makedirs(FLAGS.output_dir, exist_ok=True)
-    for exp, run in runs.items():
-        with open(os.path.join(FLAGS.output_dir, f"{exp}_metrics.json"), "w") as f:
+    for name, run in runs.items():
+        stem = run.experiment.run_name
+        with open(os.path.join(FLAGS.output_dir, f"{stem}_metrics.json"), "w") as f:
             json.dump(run.metrics, f, indent=2)
-    command = " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
-    for exp, run in runs.items():  # every run also gets a sheet of every code
-        path = figures.save_code_sheet(run, os.path.join(FLAGS.output_dir, f"{exp}_codes.png"),
-                                       f"{exp}: every code, the other latents fixed along each row")
-        print(f"wrote {path}")
+        path = figures.save_code_sheet(run, os.path.join(FLAGS.output_dir, f"{stem}_codes.png"),
+                                       f"{stem}: every code, the other latents fixed along each row")
+        print(f"wrote {path}")  # every run also gets a sheet of every code
     for name in names:
-        info = figures.render(name, registry.figures[name], runs, FLAGS.output_dir,
-                              code_override=FLAGS.code)
+        fig = registry.figures[name]
+        fig_runs = [runs[e] for e in registry.figure_experiments(name)]
+        fig_overrides = sorted({o for r in fig_runs for o in r.experiment.identity_overrides})
+        info = figures.render(fig, runs, FLAGS.output_dir, code_override=FLAGS.code,
+                              stem=name + configs.override_suffix(fig_overrides))
         info.update(command=command, commit=experiment.git_commit(), seed=FLAGS.seed,
-                    experiments={e: {k: runs[e].metrics.get(k) for k in
-                                     ("run_dir", "step", "train_wall_seconds", "commit", "command")}
-                                 | {"run_dir": runs[e].run_dir}
-                                 for e in registry.figure_experiments(name)},
+                    overrides=sorted({o for r in fig_runs for o in r.experiment.overrides}),
+                    experiments={r.experiment.name: {k: r.metrics.get(k) for k in
+                                                     ("step", "train_wall_seconds", "commit", "command")}
+                                 | {"run_dir": r.run_dir} for r in fig_runs},
                     invocation_seconds=round(time.time() - started, 1))
-        with open(os.path.join(FLAGS.output_dir, f"{name}.json"), "w") as f:
+        with open(os.path.join(FLAGS.output_dir, os.path.basename(info["path"])[:-4] + ".json"), "w") as f:
             json.dump(info, f, indent=2)
         logging.info("wrote %s", info["path"])
         print(f"wrote {info['path']}")

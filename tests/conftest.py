@@ -1,4 +1,3 @@
-import copy
 import os
 import sys
 
@@ -33,9 +32,6 @@ def registry():
 
 
 @pytest.fixture
-def tiny_cfg(registry):
+def tiny_experiment(registry):
     """The MNIST experiment at batch 16: the paper's networks, small enough for a unit test."""
-    cfg = copy.deepcopy(registry.experiment("mnist"))
-    cfg["train"]["batch_size"] = 16
-    cfg["train"]["steps"] = 4
-    return cfg
+    return registry.experiment("mnist", ["train.batch_size=16", "train.steps=4"])

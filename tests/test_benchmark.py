@@ -1,9 +1,12 @@
-"""The benchmark's FLOP count against hand-computed values, and one tiny real run of it."""
+"""The benchmark's FLOP count against hand-computed values, and one tiny real run of it.
+
+``benchmarks`` is a tool beside the package (conftest puts the repository root on sys.path)."""
 
 import numpy as np
 import pytest
 
-from infogan_tf import architectures, benchmark
+from benchmarks import benchmark
+from infogan_tf import architectures
 
 
 def test_layer_flops_of_the_mnist_table_by_hand():
@@ -68,10 +71,11 @@ def test_gemm_shapes_of_the_mnist_rows_by_hand():
 
 
 def test_every_row_is_profiled_and_the_summary_weights_g_and_d_as_the_iteration_does():
-    from infogan_tf import configs, trainer
+    from infogan_tf import configs
+    from infogan_tf.model import InfoGAN
 
     cfg = configs.Registry().experiment("mnist")
-    model = trainer.InfoGAN(cfg, seed=0, jit_compile=False)
+    model = InfoGAN(cfg, seed=0, jit_compile=False)
     rows = benchmark.profile_layers(model, batch_size=4, jit_compile=False, repeats=1)
     arch = architectures.MNIST
     n_rows = len(arch.generator) + len(arch.trunk) + len(arch.d_head) + len(arch.q_head)

@@ -1,6 +1,8 @@
 """Configs: every figure of the MNIST section has a name, an experiment and the official defaults."""
 
+import dataclasses
 import json
+import os
 
 import pytest
 
@@ -16,20 +18,20 @@ def test_mnist_figures_and_group(registry):
 
 def test_official_mnist_defaults(registry):
     cfg = registry.experiment("mnist")
-    t = cfg["train"]
-    assert (t["steps"], t["batch_size"], t["d_lr"], t["g_lr"], t["beta1"]) == (5000, 128, 2e-4, 1e-3, 0.5)
-    assert (t["lambda_disc"], t["lambda_cont"], cfg["leaky_slope"]) == (1.0, 1.0, 0.01)
-    assert cfg["latent"]["noise_dim"] == 62
-    assert [c.get("learn_std", False) for c in cfg["latent"]["codes"][1:]] == [False, False]
+    t = cfg.train
+    assert (t.steps, t.batch_size, t.d_lr, t.g_lr, t.beta1) == (5000, 128, 2e-4, 1e-3, 0.5)
+    assert (t.lambda_disc, t.lambda_cont, cfg.leaky_slope) == (1.0, 1.0, 0.01)
+    assert cfg.latent.noise_dim == 62 and cfg.architecture.name == "mnist"
+    assert [c.learn_std for c in cfg.latent.continuous] == [False, False]
 
 
 def test_extends_merges_and_overrides(registry):
     gan = registry.experiment("mnist_gan")
-    assert gan["mode"] == "gan" and gan["train"]["steps"] == 5000 and gan["latent"]["noise_dim"] == 62
+    assert gan.mode == "gan" and gan.train.steps == 5000 and gan.latent.noise_dim == 62
     mi = registry.experiment("mnist_mi_gan")
-    assert mi["mode"] == "gan" and mi["train"]["steps"] == 1000
-    assert [c["name"] for c in mi["latent"]["codes"]] == ["c"]
-    assert mi["train"]["batch_size"] == 128
+    assert mi.mode == "gan" and mi.train.steps == 1000
+    assert [c.name for c in mi.latent.codes] == ["c"]
+    assert mi.train.batch_size == 128
 
 
 def test_unknown_figure_lists_valid_ones(registry):
@@ -45,8 +47,10 @@ def test_bad_config_dirs_give_specific_errors(tmp_path):
     with pytest.raises(configs.ConfigError, match="a.json: invalid JSON"):
         configs.Registry(str(tmp_path))
     (tmp_path / "a.json").write_text(json.dumps({"experiments": {"x": {"extends": "y"}}}))
-    with pytest.raises(configs.ConfigError, match="extends unknown experiment 'y'"):
+    with pytest.raises(configs.ConfigError, match="extends: unknown experiment 'y'"):
         configs.Registry(str(tmp_path))
+    with pytest.raises(configs.ConfigError, match="does not exist"):
+        configs.Registry(str(tmp_path / "missing"))
 
 
 PAPER_FIGURES = ["faces_azimuth", "faces_elevation", "faces_lighting", "faces_width", "chairs_rotation",
@@ -60,39 +64,34 @@ def test_every_paper_figure_has_a_name_and_all_runs_them(registry):
     assert set(registry.expand("all")) == set(registry.figures)
 
 
-def _input_dim(cfg):
-    from infogan_tf import latents
-    return latents.spec_from_config(cfg["latent"]).input_dim
-
-
 def test_generator_inputs_follow_the_tables(registry):
     # Tables 2-7: SVHN 168, CelebA 228, 3D Faces 133, 3D Chairs 189.
-    assert _input_dim(registry.experiment("svhn")) == 168
-    assert _input_dim(registry.experiment("celeba")) == 228
+    dim = lambda name: registry.experiment(name).latent.input_dim  # noqa: E731
+    assert dim("svhn") == 168 and dim("celeba") == 228
     for e in ("faces_azimuth", "faces_elevation", "faces_lighting"):
-        assert _input_dim(registry.experiment(e)) == 133
+        assert dim(e) == 133
     for e in ("chairs_rotation", "chairs_width"):
-        assert _input_dim(registry.experiment(e)) == 189
+        assert dim(e) == 189
 
 
 @pytest.mark.parametrize("exp, d_lr, g_lr, lam", [("faces_azimuth", 2e-4, 5e-4, 0.2),
                                                    ("faces_elevation", 4e-4, 3e-4, 0.1),
                                                    ("faces_lighting", 8e-4, 3e-4, 0.1)])
 def test_table_5_per_factor_hyperparameters(registry, exp, d_lr, g_lr, lam):
-    t = registry.experiment(exp)["train"]
-    assert (t["d_lr"], t["g_lr"], t["lambda_cont"]) == (d_lr, g_lr, lam)
+    t = registry.experiment(exp).train
+    assert (t.d_lr, t.g_lr, t.lambda_cont) == (d_lr, g_lr, lam)
 
 
 @pytest.mark.parametrize("exp, lam_cont, lam_disc", [("chairs_rotation", 10.0, 1.0), ("chairs_width", 0.05, 2.0)])
 def test_table_7_separate_lambdas(registry, exp, lam_cont, lam_disc):
-    t = registry.experiment(exp)["train"]
-    assert (t["d_lr"], t["g_lr"], t["lambda_cont"], t["lambda_disc"]) == (2e-4, 1e-3, lam_cont, lam_disc)
+    t = registry.experiment(exp).train
+    assert (t.d_lr, t.g_lr, t.lambda_cont, t.lambda_disc) == (2e-4, 1e-3, lam_cont, lam_disc)
 
 
 def test_paper_contradictions_are_stated_in_the_configs(registry):
-    assert any("four" in n and "168" in n for n in registry.experiment("svhn")["notes"])
-    assert any("three" in n and "189" in n for n in registry.experiment("chairs_rotation")["notes"])
-    assert any("108x108" in n for n in registry.experiment("celeba")["notes"])
+    assert any("four" in n and "168" in n for n in registry.experiment("svhn").notes)
+    assert any("three" in n and "189" in n for n in registry.experiment("chairs_rotation").notes)
+    assert any("108x108" in n for n in registry.experiment("celeba").notes)
 
 
 def test_figures_reuse_experiments_where_the_paper_shares_settings(registry):
@@ -104,17 +103,130 @@ def test_non_mnist_experiments_follow_the_paper(registry):
     for name, cfg in registry.experiments.items():
         if name.startswith("mnist"):
             continue
-        assert cfg["leaky_slope"] == 0.1, name
-        assert all(c.get("learn_std") for c in cfg["latent"]["codes"] if c["type"] == "continuous"), name
+        assert cfg.leaky_slope == 0.1, name
+        assert all(c.learn_std for c in cfg.latent.continuous), name
 
 
-def test_xla_follows_the_config_unless_overridden(registry):
-    from infogan_tf.experiment import use_xla
-
+def test_xla_follows_the_config(registry):
     # svhn and celeba train without XLA by default (slower with it on CPU; results/benchmarks.md)
-    assert [use_xla(registry.experiment(e)) for e in ("mnist", "svhn", "celeba", "faces_azimuth",
-                                                      "chairs_rotation")] == [True, False, False, True, True]
-    assert use_xla(registry.experiment("svhn"), override=True) is True
-    assert use_xla(registry.experiment("mnist"), override=False) is False
-    with pytest.raises(ValueError, match=r"train.xla must be true or false, got 'yes'"):
-        use_xla({"name": "x", "train": {"xla": "yes"}})
+    assert [registry.experiment(e).train.xla for e in ("mnist", "svhn", "celeba", "faces_azimuth",
+                                                       "chairs_rotation")] == [True, False, False, True, True]
+
+
+def test_every_experiment_round_trips_through_its_record(registry):
+    # config.json holds to_dict(); parsing it back gives the same experiment (what resume relies on).
+    for name, exp in registry.experiments.items():
+        raw = {k: v for k, v in exp.to_dict().items() if k not in ("name", "overrides")}
+        assert configs.parse_experiment(name, raw, "record") == dataclasses.replace(exp, source="record")
+
+
+# --- errors: one test per kind, each naming the file, the key path, the value and what is valid ---
+
+def _registry_with(tmp_path, change):
+    """A config dir holding paper_configs/mnist.json's mnist with ``change(experiment_dict)`` applied."""
+    with open(os.path.join(configs.default_config_dir(), "mnist.json")) as f:
+        mnist = json.load(f)["experiments"]["mnist"]
+    change(mnist)
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"experiments": {"mnist": mnist}}))
+    return lambda: configs.Registry(str(tmp_path)), str(path)
+
+
+def test_a_typo_in_a_key_is_rejected_with_the_closest_valid_key(tmp_path):
+    load, path = _registry_with(tmp_path, lambda e: e["train"].update(lamda_disc=5.0))
+    with pytest.raises(configs.ConfigError) as e:
+        load()
+    msg = str(e.value)
+    assert msg.startswith(path) and "experiments.mnist.train.lamda_disc" in msg
+    assert "did you mean 'lambda_disc'" in msg and "valid keys: steps, batch_size" in msg
+
+
+def test_a_typo_in_a_code_key_names_the_code(tmp_path):
+    load, path = _registry_with(tmp_path, lambda e: e["latent"]["codes"][1].update(learnstd=True))
+    with pytest.raises(configs.ConfigError, match=r"latent.codes.c2.learnstd: unknown key .*did you mean 'learn_std'"):
+        load()
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("batch_size", "128", r"train.batch_size: \"128\" is not a whole number"),
+    ("batch_size", 12.5, r"train.batch_size: 12.5 is not a whole number"),
+    ("xla", "yes", r"train.xla: \"yes\" is not true or false"),
+    ("d_lr", True, r"train.d_lr: true is not a number"),
+])
+def test_a_wrong_type_is_rejected(tmp_path, key, value, message):
+    load, _ = _registry_with(tmp_path, lambda e: e["train"].update({key: value}))
+    with pytest.raises(configs.ConfigError, match=message):
+        load()
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda e: e["train"].update(batch_size=0), r"train.batch_size: 0 is out of range \(valid: >= 1\)"),
+    (lambda e: e["train"].update(beta1=1.0), r"train.beta1: 1.0 is out of range \(valid: 0.0 <= value < 1.0\)"),
+    (lambda e: e["train"].update(d_lr=0), r"train.d_lr: 0.0 is out of range \(valid: > 0.0\)"),
+    (lambda e: e["train"].update(d_batch_norm="real"),
+     r"train.d_batch_norm: 'real' is not valid \(valid: separate, joint\)"),
+    (lambda e: e.update(mode="gann"), r"mode: 'gann' is not valid; did you mean 'gan'"),
+    (lambda e: e.update(architecture="mnsit"), r"architecture: 'mnsit' is not valid; did you mean 'mnist'"),
+    (lambda e: e["latent"]["codes"][0].update(k=1), r"latent.codes.c1.k: 1 is out of range \(valid: >= 2\)"),
+    (lambda e: e["latent"]["codes"].append({"name": "c1", "type": "continuous"}), r"code name 'c1' is used twice"),
+    (lambda e: e["latent"]["codes"][1].update(type="gaussian"), r"latent.codes.c2.type: 'gaussian' is not a code type"),
+    (lambda e: e["evaluation"].update(factors=["rotation", "tilt"]), r"evaluation.factors.1: 'tilt' is not valid"),
+    (lambda e: e.pop("train"), r"experiments.mnist: missing key 'train'"),
+])
+def test_an_out_of_range_or_invalid_value_is_rejected(tmp_path, change, message):
+    load, path = _registry_with(tmp_path, change)
+    with pytest.raises(configs.ConfigError, match=message) as e:
+        load()
+    assert str(e.value).startswith(path)
+
+
+def test_a_figure_naming_an_unknown_experiment_is_rejected(tmp_path):
+    (tmp_path / "f.json").write_text(json.dumps({"figures": {"x": {"kind": "codes", "experiment": "mnst"}}}))
+    with pytest.raises(configs.ConfigError, match=r"figures.x: unknown experiment 'mnst'"):
+        configs.Registry(str(tmp_path))
+    (tmp_path / "f.json").write_text(json.dumps({"figures": {"x": {"kind": "sheet", "experiment": "m"}}}))
+    with pytest.raises(configs.ConfigError, match=r"figures.x.kind: 'sheet' is not a figure kind"):
+        configs.Registry(str(tmp_path))
+
+
+# --- overrides ----------------------------------------------------------------------------------
+
+def test_overrides_are_applied_and_typed(registry):
+    exp = registry.experiment("mnist", ["train.lambda_disc=2", "latent.codes.c2.learn_std=true",
+                                        "train.steps=20000", "leaky_slope=0.1"])
+    assert exp.train.lambda_disc == 2.0 and isinstance(exp.train.lambda_disc, float)
+    assert [c.learn_std for c in exp.latent.continuous] == [True, False]
+    assert exp.train.steps == 20000 and exp.leaky_slope == 0.1
+    assert exp.overrides == ("train.lambda_disc=2", "latent.codes.c2.learn_std=true", "train.steps=20000",
+                             "leaky_slope=0.1")
+    assert registry.experiment("mnist").train.lambda_disc == 1.0  # the registry's copy is untouched
+
+
+def test_overrides_that_change_training_make_another_run_and_the_rest_do_not(registry):
+    plain = registry.experiment("mnist")
+    assert plain.run_name == "mnist"
+    other = registry.experiment("mnist", ["train.lambda_disc=2", "latent.codes.c2.learn_std=true"])
+    assert other.run_name == "mnist@latent.codes.c2.learn_std=true,train.lambda_disc=2"
+    assert other.identity() != plain.identity()
+    same = registry.experiment("mnist", ["train.steps=9", "train.xla=false", "logging.log_every=1"])
+    assert same.run_name == "mnist" and same.identity() == plain.identity() and same.overrides
+
+
+@pytest.mark.parametrize("item, message", [
+    ("train.lamda_disc=2", r"--set train.lamda_disc=2: unknown key 'lamda_disc' in train; did you mean 'lambda_disc'"),
+    ("latent.codes.c9.learn_std=true", r"experiment 'mnist' has no code 'c9' \(its codes: c1, c2, c3\)"),
+    ("train.batch_size=abc", r"--set train.batch_size=abc: experiments.mnist.train.batch_size: \"abc\" is not a whole number"),
+    ("train.beta1=2", r"train.beta1: 2.0 is out of range"),
+    ("latent.codes.c2=1", r"name a key of the code"),
+    ("lambda_disc", r"expected KEY=VALUE"),
+    ("train.steps.x=1", r"train.steps is 5000, not an object"),
+])
+def test_a_bad_override_is_rejected_like_the_file(registry, item, message):
+    with pytest.raises(configs.ConfigError, match=message):
+        registry.experiment("mnist", [item])
+
+
+def test_an_override_value_is_json_or_else_a_string():
+    assert configs.parse_override("train.d_batch_norm=joint") == ("train.d_batch_norm", "joint")
+    assert configs.parse_override("evaluation.factors=[\"x\", \"y\"]") == ("evaluation.factors", ["x", "y"])
+    assert configs.parse_override("train.xla=false") == ("train.xla", False)

@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
-from infogan_tf import export, trainer
+from infogan_tf import configs, export
+from infogan_tf.model import InfoGAN
 
 _RELOAD = r"""
 import sys, numpy as np, tensorflow as tf
@@ -22,17 +22,20 @@ np.savez(sys.argv[3], images=gen["images"].numpy(), **{k: v.numpy() for k, v in 
 """
 
 
-@pytest.mark.parametrize("overrides", [{}, {"d_batch_norm": "none", "d_spectral_norm": True}],
-                         ids=["default", "spectral_norm"])
-def test_saved_model_reloaded_in_fresh_process_matches(tiny_cfg, tmp_path, overrides):
-    tiny_cfg["train"].update(overrides)
-    model = trainer.InfoGAN(tiny_cfg, seed=0)
+def test_saved_model_reloaded_in_fresh_process_matches(tiny_experiment, tmp_path):
+    model = InfoGAN(tiny_experiment, seed=0)
     for _ in range(2):  # move BN statistics and weights away from their initial values
         model.train_step(tf.random.uniform([16, 28, 28, 1], seed=1))
     path = export.export(model, str(tmp_path / "saved_model"))
     assert not os.path.exists(path + ".tmp")
-    spec = json.load(open(os.path.join(path, "infogan_spec.json")))
-    assert spec["image_shape"] == [28, 28, 1] and spec["latent"]["noise_dim"] == 62
+    with open(os.path.join(path, "infogan_spec.json")) as f:
+        record = json.load(f)
+    # Everything needed without the training config: the latent spec, z's range, the images' range.
+    assert configs.parse_latent(record["latent"]) == model.spec
+    assert record["noise_range"] == [-1.0, 1.0] and record["step"] == 2
+    assert record["image_shape"] == [28, 28, 1] and record["output_activation"] == "sigmoid"
+    assert record["image_range"] == [0.0, 1.0]
+    assert record["experiment"] == "mnist" and record["overrides"] == list(tiny_experiment.overrides)
 
     rng = np.random.default_rng(0)
     z = rng.uniform(-1, 1, (6, 62)).astype(np.float32)

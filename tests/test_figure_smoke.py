@@ -5,7 +5,6 @@ builders from fabricated downloads (test_tfds_formats), and image folders laid o
 and 3D Chairs manual downloads. Shapes are generated (64 images instead of 20,000).
 """
 
-import copy
 import os
 
 import numpy as np
@@ -43,15 +42,13 @@ def data_dir(tmp_path_factory, mnist_data_dir, svhn, celeba):  # noqa: F811
 
 def _run(name, data_dir, logdir):
     if name not in _RUNS:
-        cfg = copy.deepcopy(REGISTRY.experiment(name))
-        cfg["train"].update(steps=1, batch_size=4)
-        cfg["logging"] = {"log_every": 1, "checkpoint_every": 1}
-        if "evaluation" in cfg:
-            cfg["evaluation"].update(factor_rows=4, class_rows=5)
-        if isinstance(cfg["dataset"], dict) and cfg["dataset"]["source"] == "shapes":
-            cfg["dataset"].update(num_images=64, num_test_images=32)
-        _RUNS[name] = experiment.run_experiment(cfg, seed=0, log_dir=logdir, data_dir=data_dir,
-                                                jit_compile=False, do_export=False)
+        overrides = ["train.steps=1", "train.batch_size=4", "logging.log_every=1", "logging.checkpoint_every=1",
+                     "logging.image_every=0", "logging.eval_every=0",
+                     "evaluation.factor_rows=4", "evaluation.class_rows=5"]
+        if isinstance(REGISTRY.experiment(name).dataset, configs.ShapesDataset):
+            overrides += ["dataset.num_images=64", "dataset.num_test_images=32"]
+        _RUNS[name] = experiment.run_experiment(REGISTRY.experiment(name, overrides), seed=0, log_dir=logdir,
+                                                data_dir=data_dir, jit_compile=False, do_export=False)
     return _RUNS[name]
 
 
@@ -63,12 +60,12 @@ def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
         run = _run(name, data_dir, logdir)
         assert run.metrics["step"] == 1
         assert all(np.isfinite(v) for v in run.metrics["final_logged"].values())
-        if run.cfg.get("evaluation", {}).get("untrained_baseline"):
+        if run.experiment.evaluation.untrained_baseline:
             assert run.metrics["untrained"].keys() == {
                 k for k in run.metrics
                 if k in ("evaluation", "continuous_factors", "factor_correlations", "category_factors",
                          "generated_classes")}
-        if isinstance(run.cfg["dataset"], dict) and run.cfg["dataset"]["source"] == "shapes":  # known factors: what c1's categories separate
+        if isinstance(run.experiment.dataset, configs.ShapesDataset):  # known factors: what c1's categories separate
             per_class = run.metrics["category_factors"]["c1"]
             assert sum(r["count"] for r in per_class.values()) == 32
             assert all(0.0 <= v <= 1.0 for r in per_class.values() for v in r["eta_squared"].values())
@@ -76,7 +73,7 @@ def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
             assert len(drawn["codes"]["c1"]) == 3 and all(sum(row) == 5 for row in drawn["codes"]["c1"])
         runs[name] = run
     out = tmp_path_factory.mktemp("figures")
-    info = figures.render(figure, REGISTRY.figures[figure], runs, str(out))
+    info = figures.render(REGISTRY.figures[figure], runs, str(out))
     assert os.path.getsize(info["path"]) > 1000
     for name, run in runs.items():
         sheet = figures.save_code_sheet(run, str(out / f"{name}_codes.png"), name)

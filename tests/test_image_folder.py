@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from infogan_tf import data
+from infogan_tf import configs, data
 
 
 def _chair(path, size=120, box=(30, 40, 70, 100), value=40):
@@ -21,7 +21,7 @@ def test_chairs_layout_is_found_recursively_and_cropped_to_the_object(tmp_path):
         for view in range(3):
             _chair(root / chair / "renders" / f"image_{view:03d}_p020_t000_r096.png")
     (root / "all_chair_names.mat").write_bytes(b"not an image")  # other files are ignored
-    split = data.load_dataset({"source": "image_folder", "path": "3d_chairs", "size": 64, "crop": "bbox"},
+    split = data.load_dataset(configs.parse_dataset({"source": "image_folder", "path": "3d_chairs", "size": 64, "crop": "bbox"}),
                               "train", str(tmp_path))
     assert split.images.shape == (6, 64, 64, 1) and split.labels is None
     img = split.images[0, ..., 0].astype(int)
@@ -36,7 +36,7 @@ def test_faces_without_crop_are_resized_whole_and_grey(tmp_path):
     rgb = np.zeros((150, 150, 3), np.uint8)
     rgb[:, :75] = (255, 0, 0)
     Image.fromarray(rgb).save(folder / "a.png")
-    split = data.load_dataset({"source": "image_folder", "path": "3d_faces", "size": 32, "crop": None},
+    split = data.load_dataset(configs.parse_dataset({"source": "image_folder", "path": "3d_faces", "size": 32, "crop": None}),
                               "train", str(tmp_path))
     assert split.images.shape == (1, 32, 32, 1)
     left, right = split.images[0, :, :16, 0].mean(), split.images[0, :, 16:, 0].mean()
@@ -44,8 +44,9 @@ def test_faces_without_crop_are_resized_whole_and_grey(tmp_path):
 
 
 def test_missing_folder_names_the_path_and_where_to_get_it(tmp_path):
-    opts = {"source": "image_folder", "name": "3D Chairs", "path": "3d_chairs", "size": 64,
-            "layout": "rendered_chairs/<chair>/renders/*.png", "get": "Download rendered_chairs.tar by hand."}
+    opts = configs.parse_dataset({"source": "image_folder", "name": "3D Chairs", "path": "3d_chairs", "size": 64,
+                                  "layout": "rendered_chairs/<chair>/renders/*.png",
+                                  "get": "Download rendered_chairs.tar by hand."})
     with pytest.raises(data.DataUnavailableError) as e:
         data.load_dataset(opts, "train", str(tmp_path))
     msg = str(e.value)
@@ -54,7 +55,7 @@ def test_missing_folder_names_the_path_and_where_to_get_it(tmp_path):
 
 def test_empty_folder_and_unreadable_image_are_reported(tmp_path):
     (tmp_path / "3d_faces").mkdir()
-    opts = {"source": "image_folder", "path": "3d_faces", "size": 32}
+    opts = configs.parse_dataset({"source": "image_folder", "path": "3d_faces", "size": 32})
     with pytest.raises(data.DataUnavailableError, match="no image files"):
         data.load_dataset(opts, "train", str(tmp_path))
     bad = tmp_path / "3d_faces" / "broken.png"
@@ -65,7 +66,9 @@ def test_empty_folder_and_unreadable_image_are_reported(tmp_path):
 
 
 def test_bad_dataset_entries_are_named():
-    with pytest.raises(ValueError, match="not one of tfds, image_folder, shapes"):
-        data.dataset_options({"source": "ftp"})
-    with pytest.raises(ValueError, match="TFDS name or a dict"):
-        data.dataset_options(42)
+    with pytest.raises(configs.ConfigError, match="'ftp' is not a dataset source .*valid: tfds, image_folder, shapes"):
+        configs.parse_dataset({"source": "ftp"})
+    with pytest.raises(configs.ConfigError, match="42 is not a dataset source"):
+        configs.parse_dataset(42)
+    with pytest.raises(configs.ConfigError, match=r"dataset.crop: 'box' is not valid; did you mean 'bbox'"):
+        configs.parse_dataset({"source": "image_folder", "path": "x", "size": 32, "crop": "box"})

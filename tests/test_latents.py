@@ -65,14 +65,14 @@ def test_continuous_learned_std_hand_computed():
 
 
 def test_mnist_spec_sizes_and_order(registry):
-    spec = latents.spec_from_config(registry.experiment("mnist")["latent"])
+    spec = registry.experiment("mnist").latent
     assert spec.input_dim == 74   # Table 1: 62 noise + 10 + 1 + 1
     assert spec.q_dim == 12       # 10 logits + 2 means (std fixed)
     assert [c.name for c in spec.codes] == ["c1", "c2", "c3"]
 
 
 def test_sampling_ranges_and_shapes(registry):
-    spec = latents.spec_from_config(registry.experiment("mnist")["latent"])
+    spec = registry.experiment("mnist").latent
     rng = tf.random.Generator.from_seed(3)
     z, codes = spec.sample(rng, 4096)
     assert z.shape == (4096, 62)
@@ -102,5 +102,6 @@ def test_split_and_posteriors_follow_spec_order():
 def test_bad_specs_are_rejected():
     with pytest.raises(ValueError, match="unique"):
         latents.LatentSpec(1, (latents.Categorical("c", 2), latents.Categorical("c", 3)))
-    with pytest.raises(ValueError, match="valid types are"):
-        latents.spec_from_config({"noise_dim": 2, "codes": [{"name": "x", "type": "gaussian"}]})
+    from infogan_tf import configs
+    with pytest.raises(configs.ConfigError, match="'gaussian' is not a code type"):
+        configs.parse_latent({"noise_dim": 2, "codes": [{"name": "x", "type": "gaussian"}]})

@@ -39,20 +39,3 @@ def test_information_penalty_weights_each_code():
     value = losses.information_penalty(info, {"c1": 1.0, "c2": 0.1})
     assert value.numpy() == pytest.approx(-(2.0 - 0.05))
     assert losses.information_penalty({}, {}).numpy() == 0.0
-
-
-def test_feature_matching_is_the_mean_squared_difference_of_batch_means():
-    real = tf.constant([[1.0, 2.0, 0.0], [3.0, 2.0, 4.0]])   # means 2, 2, 2
-    fake = tf.constant([[0.0, 2.0, 1.0], [0.0, 4.0, 1.0]])   # means 0, 3, 1
-    assert losses.feature_matching_loss(real, fake).numpy() == pytest.approx((4 + 1 + 1) / 3)
-    assert losses.feature_matching_loss(real, tf.reverse(real, [0])).numpy() == 0.0  # order-free
-
-
-def test_feature_matching_moves_only_the_fake_features():
-    real = tf.Variable([[1.0, 2.0]])
-    fake = tf.Variable([[0.0, 0.0], [2.0, 0.0]])
-    with tf.GradientTape(persistent=True) as tape:
-        loss = losses.feature_matching_loss(real, fake)
-    assert tape.gradient(loss, real) is None
-    # d/d fake_ij of mean_j (m_real_j - mean_i fake_ij)^2 = -2 (m_real_j - m_fake_j) / (B F)
-    np.testing.assert_allclose(tape.gradient(loss, fake).numpy(), [[0.0, -1.0], [0.0, -1.0]])

@@ -23,12 +23,12 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_d
             f"--logdir={logdir}", f"--output_dir={out}", "--noxla"]
     r = _run(args, tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
-    png = out / "mnist_rotation.png"
+    png = out / "mnist_rotation@train.batch_size=16.png"
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    info = json.loads((out / "mnist_rotation.json").read_text())
+    info = json.loads((out / "mnist_rotation@train.batch_size=16.json").read_text())
     assert info["code"] in ("c2", "c3") and "chosen automatically as 'rotation'" in info["how_chosen"]
     assert info["seed"] == 0 and info["command"].startswith("python -m infogan_tf.reproduce")
-    run_dir = logdir / "mnist" / "seed0"
+    run_dir = logdir / "mnist@train.batch_size=16" / "seed0"
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["step"] == 3 and 0.0 <= metrics["evaluation"]["c1"]["accuracy"] <= 1.0
     assert (run_dir / "saved_model" / "saved_model.pb").exists()
@@ -39,19 +39,21 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_d
     assert {"d_loss", "g_loss", "d_real", "d_fake", "L_I/c1", "L_I/c2", "L_I/c3", "L_I/total",
             "eval/c1_accuracy", "traversal/c1", "traversal/c2", "perf/iterations_per_second"} <= set(events.Tags()["tensors"])
     assert "step 3/3" in r.stderr  # progress on the console
-    assert json.loads((out / "mnist_metrics.json").read_text())["step"] == 3
+    assert json.loads((out / "mnist@train.batch_size=16_metrics.json").read_text())["step"] == 3
+    assert metrics["overrides"] == ["train.steps=3", "train.batch_size=16"]
+    assert info["overrides"] == sorted(metrics["overrides"])
 
     from infogan_tf import report
     text = report.summary(str(out))
     acc = metrics["evaluation"]["c1"]["accuracy"]
-    assert f"Accuracy {acc:.4f}" in text and "| mnist_rotation | Figure 2c |" in text
+    assert f"Accuracy {acc:.4f}" in text and "| mnist_rotation@train.batch_size=16 | Figure 2c |" in text
     assert "How far each factor moves from code -1 to +1" in text and "| rotation |" in text
 
     # A second figure of the same experiment reuses the trained run instead of retraining.
     r2 = _run(args[:1] + ["--figure=mnist_width"] + args[1:], tmp_path)
     assert r2.returncode == 0, r2.stderr[-3000:]
     assert "reusing the trained run" in r2.stderr and "step 1/3" not in r2.stderr
-    assert (out / "mnist_width.png").exists()
+    assert (out / "mnist_width@train.batch_size=16.png").exists()
 
     # --reevaluate evaluates the trained run again (no training) and keeps what trained it on record.
     r2b = _run(args + ["--reevaluate"], tmp_path)
@@ -105,16 +107,35 @@ def test_missing_data_fails_fast_with_instructions(tmp_path):
 
 
 def test_changed_config_in_same_run_dir_is_refused(mnist_data_dir, tmp_path):
-    logdir = tmp_path / "runs"
-    run_dir = logdir / "mnist" / "seed0"
-    run_dir.mkdir(parents=True)
     from infogan_tf import configs
-    cfg = configs.Registry().experiment("mnist")
-    cfg["train"]["batch_size"] = 99
-    (run_dir / "config.json").write_text(json.dumps({"experiment": cfg, "seed": 0}))
+    logdir = tmp_path / "runs"
+    run_dir = logdir / "mnist@train.batch_size=16" / "seed0"
+    run_dir.mkdir(parents=True)
+    other = configs.Registry().experiment("mnist", ["train.g_lr=0.002"])
+    (run_dir / "config.json").write_text(json.dumps({"experiment": other.to_dict(), "seed": 0}))
     r = _run(["--figure=mnist_rotation", "--steps=2", "--batch_size=16", f"--data_dir={mnist_data_dir}",
               f"--logdir={logdir}", f"--output_dir={tmp_path / 'out'}", "--noxla"], tmp_path)
     assert r.returncode == 2 and "different configuration" in r.stderr and "--retrain" in r.stderr
+
+
+# Every kind of config error is tested in-process in test_configs; here, that the runner turns one
+# into a usage error before anything trains.
+@pytest.mark.parametrize("args, message", [
+    (["--set=train.lamda_disc=2"], "--set train.lamda_disc=2: unknown key 'lamda_disc' in train; did you mean 'lambda_disc'"),
+    (["--set=train.lambda_disc=high"], 'train.lambda_disc: "high" is not a number'),
+])
+def test_bad_set_items_are_usage_errors_naming_the_key(args, message, tmp_path):
+    r = _run(["--figure=mnist_rotation", f"--logdir={tmp_path / 'runs'}"] + args, tmp_path, timeout=120)
+    assert r.returncode == 1 and message in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_batch_larger_than_the_dataset_is_a_usage_error_naming_the_flag(mnist_data_dir, tmp_path):
+    r = _run(["--figure=mnist_rotation", "--batch_size=100000", f"--data_dir={mnist_data_dir}",
+              f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'out'}"], tmp_path, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    assert "train.batch_size=100000 (--batch_size" in r.stderr and "60000 images" in r.stderr
+    assert "valid: 1 to 60000" in r.stderr and not (tmp_path / "runs").exists()
 
 
 def test_figure_1_runner_trains_both_baselines_and_plots_them(mnist_data_dir, tmp_path):
@@ -122,13 +143,13 @@ def test_figure_1_runner_trains_both_baselines_and_plots_them(mnist_data_dir, tm
     r = _run(["--figure=mnist_mi_curve", "--steps=3", "--batch_size=16", f"--data_dir={mnist_data_dir}",
               f"--logdir={tmp_path / 'runs'}", f"--output_dir={out}", "--noxla", "--noexport"], tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert (out / "mnist_mi_curve.png").exists()
-    rows = (out / "mnist_mi_curve.csv").read_text().splitlines()
+    assert (out / "mnist_mi_curve@train.batch_size=16.png").exists()
+    rows = (out / "mnist_mi_curve@train.batch_size=16.csv").read_text().splitlines()
     assert rows[0] == "step,L_I_InfoGAN,L_I_GAN" and [row.split(",")[0] for row in rows[1:]] == ["1", "2", "3"]
-    info = json.loads((out / "mnist_mi_curve.json").read_text())
+    info = json.loads((out / "mnist_mi_curve@train.batch_size=16.json").read_text())
     assert info["entropy"] == pytest.approx(2.302585, abs=1e-6)
     assert set(info["experiments"]) == {"mnist_mi_infogan", "mnist_mi_gan"}
-    gan = json.loads((out / "mnist_mi_gan_metrics.json").read_text())
+    gan = json.loads((out / "mnist_mi_gan@train.batch_size=16_metrics.json").read_text())
     assert gan["step"] == 3 and "saved_model" not in gan
 
 
@@ -150,7 +171,7 @@ def test_sigterm_mid_training_checkpoints_and_the_rerun_resumes(mnist_data_dir, 
     stderr = "".join(seen) + rest
     assert proc.returncode == 130, stderr[-3000:]
     assert "run the same command to resume" in stderr
-    ckpts = os.listdir(tmp_path / "runs" / "mnist" / "seed0" / "checkpoints")
+    ckpts = os.listdir(tmp_path / "runs" / "mnist@train.batch_size=16" / "seed0" / "checkpoints")
     saved = max(int(f.split("-")[1].split(".")[0]) for f in ckpts if f.startswith("ckpt-"))
     assert 20 <= saved < 400
 
@@ -159,14 +180,23 @@ def test_sigterm_mid_training_checkpoints_and_the_rerun_resumes(mnist_data_dir, 
     assert f"at step {saved}" in r.stderr and f"step {saved + 1}/{saved + 2}" in r.stderr
 
 
-def test_a_run_resumes_when_only_steps_or_xla_changed(tmp_path):
+def test_a_run_resumes_when_only_steps_xla_or_logging_changed(tmp_path):
     from infogan_tf import configs, experiment
-    saved = configs.Registry().experiment("svhn")
-    del saved["train"]["xla"]  # a run started before the config chose XLA per experiment
-    saved["train"]["steps"] = 100
-    (tmp_path / "config.json").write_text(json.dumps({"experiment": saved, "seed": 0}))
-    experiment._check_compatible(str(tmp_path), configs.Registry().experiment("svhn"), 0)  # no error
-    changed = configs.Registry().experiment("svhn")
-    changed["train"]["g_lr"] = 5e-4
+    registry = configs.Registry()
+    saved = registry.experiment("svhn", ["train.steps=100", "train.xla=true", "logging.log_every=1"])
+    (tmp_path / "config.json").write_text(json.dumps({"experiment": saved.to_dict(), "seed": 0}))
+    assert experiment.saved_experiment(str(tmp_path)).train.steps == 100
+    experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 0)  # no error
     with pytest.raises(experiment.IncompatibleRunError, match="different configuration"):
-        experiment._check_compatible(str(tmp_path), changed, 0)
+        experiment._check_compatible(str(tmp_path), registry.experiment("svhn", ["train.g_lr=5e-4"]), 0)
+    with pytest.raises(experiment.IncompatibleRunError, match="different configuration"):
+        experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 1)
+
+
+def test_a_run_dir_of_an_older_version_with_removed_keys_is_refused_with_advice(tmp_path):
+    from infogan_tf import configs, experiment
+    old = configs.Registry().experiment("svhn").to_dict()
+    old["train"]["d_spectral_norm"] = True  # a variant removed in issue 16
+    (tmp_path / "config.json").write_text(json.dumps({"experiment": old, "seed": 0}))
+    with pytest.raises(experiment.IncompatibleRunError, match="cannot read .*d_spectral_norm.*--retrain"):
+        experiment._check_compatible(str(tmp_path), configs.Registry().experiment("svhn"), 0)

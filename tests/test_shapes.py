@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from infogan_tf import evaluation, shapes
+from infogan_tf import moments, shapes
 
 
 def test_same_seed_same_images_and_shapes_of_arrays():
@@ -50,7 +50,7 @@ def test_shape_stays_inside_and_position_moves_the_centroid():
 
 
 def test_rotation_turns_the_ellipse():
-    angles = evaluation.shape_statistics(np.stack([_one(1, rotation=r)[..., None] for r in (0, 30, 60)]))["rotation"]
+    angles = moments.shape_statistics(np.stack([_one(1, rotation=r)[..., None] for r in (0, 30, 60)]))["rotation"]
     # An unrotated 2:1 ellipse lies horizontally (90 degrees from vertical); rotating it changes the axis angle by as much.
     assert np.abs(np.abs(angles) - np.array([90, 60, 30])).max() < 3
 

@@ -22,7 +22,7 @@ from PIL import Image
 import tensorflow_datasets as tfds
 from etils import epath
 
-from infogan_tf import data
+from infogan_tf import configs, data
 
 SVHN_URL = "http://ufldl.stanford.edu/housenumbers/"
 DRIVE = "https://drive.google.com/uc?export=download&id="
@@ -110,7 +110,7 @@ def _prepare_via_load_dataset(tmp_root, url_to_path, loads):
     calls = []
     with pytest.MonkeyPatch.context() as mp:
         _patch_downloads(mp, url_to_path, calls)
-        results = {key: data.load_dataset(dataset, split, str(data_dir)) for key, (dataset, split) in loads.items()}
+        results = {key: data.load_dataset(configs.parse_dataset(dataset), split, str(data_dir)) for key, (dataset, split) in loads.items()}
     return str(data_dir), results, calls
 
 
@@ -243,7 +243,7 @@ def test_celeb_a_zip_and_lists_load_as_central_108_crop_at_32(celeba):
 
 def test_celeb_a_without_crop_is_the_full_218x178_image(celeba, monkeypatch):
     _forbid_downloads(monkeypatch)
-    loaded = data.load_dataset({"source": "tfds", "name": "celeb_a"}, "test", celeba["data_dir"])
+    loaded = data.load_dataset(configs.parse_dataset({"source": "tfds", "name": "celeb_a"}), "test", celeba["data_dir"])
     assert loaded.images.dtype == np.uint8 and loaded.images.shape == (3, H, W, 3)
     cores = []
     for img in loaded.images:
@@ -263,9 +263,9 @@ def test_second_load_of_a_prepared_dir_downloads_nothing(which, request, monkeyp
     prepared = request.getfixturevalue(which)
     _forbid_downloads(monkeypatch)
     if which == "svhn":
-        again = data.load_dataset("svhn_cropped", "train", prepared["data_dir"])
+        again = data.load_dataset(configs.parse_dataset("svhn_cropped"), "train", prepared["data_dir"])
     else:
-        again = data.load_dataset(prepared["dataset"], "train", prepared["data_dir"])
+        again = data.load_dataset(configs.parse_dataset(prepared["dataset"]), "train", prepared["data_dir"])
     first = prepared["results"]["train"]
     np.testing.assert_array_equal(again.images, first.images)  # same prepared files, same order
     if first.labels is None:

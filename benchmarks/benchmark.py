@@ -1,7 +1,9 @@
 """Training-speed benchmark: time per D+G iteration against this machine's FP32 ceiling.
 
-    python -m infogan_tf.benchmark --architecture=mnist
-    python -m infogan_tf.benchmark --architecture=all --xla=both --output=results/benchmarks.md
+    python -m benchmarks.benchmark --architecture=mnist
+    python -m benchmarks.benchmark --architecture=all --xla=both --output=results/benchmarks.md
+
+(from the repository root: ``benchmarks`` is a tool beside the package, not part of it).
 
 For each architecture (with the latent spec of its paper experiment) and each XLA setting it prints:
 the median seconds of one D+G iteration after warm-up (fed from a constant batch, so only the train
@@ -11,7 +13,7 @@ large square ``tf.matmul`` measured in the same process (plain and XLA-compiled;
 the practical ceiling), and (b) the
 theoretical peak cores x clock x FLOPs per cycle. With ``--pipeline`` it also times the step fed by
 the real input pipeline (``data.training_batches``) and reports how long the step waited for a
-batch; with ``--run_steps`` it runs the real training loop (``trainer.fit``: logging, TensorBoard
+batch; with ``--run_steps`` it runs the real training loop (``loop.fit``: logging, TensorBoard
 summaries and images, checkpoints) and reports the share of wall time spent outside the train step.
 With ``--layers`` it times every row of the network tables alone (forward and backward) and the
 matrix products that row amounts to, weighs the rows into one iteration and compares that with the
@@ -115,7 +117,7 @@ def layer_flops(arch, input_dim: int, q_dim: int) -> Dict[str, int]:
 
 
 def iteration_flops(arch, input_dim: int, q_dim: int, batch_size: int) -> int:
-    """FLOPs of one D+G iteration (trainer.InfoGAN._train_step), counted analytically.
+    """FLOPs of one D+G iteration (model.InfoGAN._train_step), counted analytically.
 
     With g and d the forward FLOPs of G and of D+Q for one image, and a backward pass costing one
     forward for the input gradients plus one for the weight gradients:
@@ -348,13 +350,14 @@ class _TimedIterable:
 
 def time_training_loop(model, images, steps: int, log_every: int, image_every: int,
                        checkpoint_every: int) -> Dict[str, float]:
-    """Runs ``trainer.fit`` for ``steps`` steps, with an image summary and a checkpoint every
+    """Runs ``loop.fit`` for ``steps`` steps, with an image summary and a checkpoint every
     ``steps // 3`` steps, and splits its wall time into the train step, waiting for input, image
     summaries, and the rest (checkpoints, scalar summaries, logging). ``projected_outside`` is the
     share of the time outside the step at the experiment's own intervals (``image_every``,
     ``checkpoint_every``), from the measured cost of one image summary and of one checkpoint (with
     its share of the logging), against the median step of the short run."""
-    from infogan_tf import data, experiment, trainer
+    from infogan_tf import data, loop
+    from infogan_tf.experiment import _summary_images
 
     step_seconds, image_seconds = [], []
     train_step = model.train_step
@@ -368,7 +371,7 @@ def time_training_loop(model, images, steps: int, log_every: int, image_every: i
 
     def timed_images(step, writer):
         t0 = time.perf_counter()
-        experiment._summary_images(model, step, writer)
+        _summary_images(model, step, writer)
         image_seconds.append(time.perf_counter() - t0)
 
     model.train_step = timed_step
@@ -384,8 +387,8 @@ def time_training_loop(model, images, steps: int, log_every: int, image_every: i
     try:
         with tempfile.TemporaryDirectory() as run_dir:
             t0 = time.perf_counter()
-            trainer.fit(model, batches_from, run_dir, total_steps=start + steps, log_every=log_every,
-                        checkpoint_every=every, image_every=every, on_images=timed_images)
+            loop.fit(model, batches_from, run_dir, total_steps=start + steps, log_every=log_every,
+                     checkpoint_every=every, image_every=every, on_images=timed_images)
             wall = time.perf_counter() - t0
     finally:
         model.train_step = train_step
@@ -407,11 +410,11 @@ def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: i
     import numpy as np
     import tensorflow as tf
 
-    from infogan_tf import configs, data, trainer
+    from infogan_tf import configs, data
+    from infogan_tf.model import InfoGAN
 
-    cfg = configs.Registry().experiment(EXPERIMENT_FOR[arch_name])
-    cfg["train"]["batch_size"] = batch_size
-    model = trainer.InfoGAN(cfg, seed=0, jit_compile=xla)
+    cfg = configs.Registry().experiment(EXPERIMENT_FOR[arch_name], overrides=[f"train.batch_size={batch_size}"])
+    model = InfoGAN(cfg, seed=0, jit_compile=xla)
     flops = iteration_flops(model.arch, model.spec.input_dim, model.spec.q_dim, batch_size)
     rng = np.random.default_rng(0)
     n_images = max(4 * batch_size, 512)
@@ -422,7 +425,7 @@ def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: i
     t0 = time.perf_counter()
     _sync(model.train_step(constant))
     first = time.perf_counter() - t0
-    result = {"architecture": arch_name, "experiment": cfg["name"], "xla": xla, "batch_size": batch_size,
+    result = {"architecture": arch_name, "experiment": cfg.name, "xla": xla, "batch_size": batch_size,
               "first_step_seconds": first, "flops": flops}
     result["step"] = time_steps(model, lambda: constant, max(warmup - 1, 0), iterations)
     if pipeline:
@@ -431,10 +434,9 @@ def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: i
     if layers:
         result["layers"] = profile_layers(model, batch_size, xla, repeats=iterations)
     if run_steps:
-        lcfg = cfg.get("logging", {})
+        log = cfg.logging
         result["loop"] = time_training_loop(
-            model, images, run_steps, int(lcfg.get("log_every", 10)), int(lcfg.get("image_every", 0)),
-            int(lcfg.get("checkpoint_every", 250)))
+            model, images, run_steps, log.log_every, log.image_every, log.checkpoint_every)
     return result
 
 
@@ -532,7 +534,7 @@ def main(argv):
         peak_text = f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"
         from infogan_tf.experiment import git_commit
 
-        header = (f"Command: `python -m infogan_tf.benchmark {' '.join(sys.argv[1:])}` at commit {git_commit()}\n\n"
+        header = (f"Command: `python -m benchmarks.benchmark {' '.join(sys.argv[1:])}` at commit {git_commit()}\n\n"
                   f"Machine: {info['model']}, {info['cores']} cores at {info['mhz']} MHz "
                   f"({info['flops_per_cycle']} FP32 FLOPs/cycle/core assumed), TensorFlow {tf.__version__}. "
                   f"Ceiling: {matmul_text}; theoretical peak {peak_text}.\n\n")

@@ -1,0 +1,127 @@
+"""InfoGAN: the two networks, their optimisers, and the D step and the G step.
+
+One iteration mirrors the official trainer (openai/InfoGAN, infogan_trainer.py): a D step that
+updates the discriminator and Q (Q's head and the trunk it shares with D) on
+
+    D_loss - sum_j lambda_j L_I(c_j),
+
+then a G step on the non-saturating G loss - sum_j lambda_j L_I(c_j), each with a freshly sampled
+latent batch. In ``gan`` mode (the paper's baseline) the D step is the same, so Q is still trained,
+but G's loss has no L_I term.
+"""
+
+from typing import Dict
+
+import keras
+import tensorflow as tf
+
+from infogan_tf import losses, networks
+from infogan_tf.configs import Experiment
+
+
+class InfoGAN(tf.Module):
+    """Networks, optimisers, latent RNG and step counter of one experiment, with its train step.
+
+    Args:
+      experiment: the validated config (``configs.Registry().experiment(name)``).
+      seed: fixes the initial weights and the latent stream.
+      jit_compile: compile the train step with XLA.
+    """
+
+    def __init__(self, experiment: Experiment, seed: int = 0, jit_compile: bool = False):
+        super().__init__(name="infogan")
+        self.experiment = experiment
+        self.spec = experiment.latent
+        self.arch = experiment.architecture
+        train = experiment.train
+        self.batch_size = train.batch_size
+        self.joint_batch_norm = train.d_batch_norm == "joint"
+        self.give_g_information = experiment.mode == "infogan"
+        keras.utils.set_random_seed(seed)
+        self.generator = networks.Generator(self.arch, self.spec.input_dim)
+        self.discriminator = networks.DiscriminatorQ(self.arch, self.spec.q_dim, experiment.leaky_slope)
+        self.d_optimizer = keras.optimizers.Adam(
+            train.d_lr, beta_1=train.beta1, beta_2=train.beta2, epsilon=train.epsilon)
+        self.g_optimizer = keras.optimizers.Adam(
+            train.g_lr, beta_1=train.beta1, beta_2=train.beta2, epsilon=train.epsilon)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.lambdas = {c.name: train.lambda_disc if c.kind == "categorical" else train.lambda_cont
+                        for c in self.spec.codes}
+        self.rng = tf.random.Generator.from_seed(seed)
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.train_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_seconds")
+        self.train_step = tf.function(self._train_step, jit_compile=jit_compile)
+
+    # --- the two player updates ------------------------------------------------------------------
+    def d_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
+        """One update of D and Q on ``real`` [B, H, W, C] and as many fresh fakes."""
+        with tf.GradientTape() as tape:
+            codes, fake = self._fake(tf.shape(real)[0])
+            real_logits, fake_logits, q_params = self._discriminate(real, fake)
+            info = self.spec.information(codes, q_params)
+            gan_loss = losses.discriminator_gan_loss(real_logits, fake_logits)
+            loss = gan_loss + losses.information_penalty(info, self.lambdas)
+        variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return {"d_loss": loss, "d_gan_loss": gan_loss,
+                "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+                "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+                **{f"L_I/{name}": value for name, value in info.items()},
+                **({"L_I/total": tf.add_n(list(info.values()))} if info else {})}
+
+    def g_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
+        """One update of G on as many fresh latents as ``real`` has images (D sees the real images
+        only with joint batch norm)."""
+        with tf.GradientTape() as tape:
+            codes, fake = self._fake(tf.shape(real)[0])
+            _, fake_logits, q_params = self._discriminate(real, fake, real_needed=False)
+            gan_loss = losses.generator_gan_loss(fake_logits)
+            loss = gan_loss
+            if self.give_g_information:
+                loss += losses.information_penalty(self.spec.information(codes, q_params), self.lambdas)
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return {"g_loss": loss, "g_gan_loss": gan_loss}
+
+    def _train_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
+        metrics = self.d_step(real)
+        metrics.update(self.g_step(real))
+        self.step.assign_add(1)
+        return metrics
+
+    # --- what both steps share -------------------------------------------------------------------
+    def _fake(self, n):
+        """(codes, G(z, c)) for ``n`` latents from the prior, G in training mode."""
+        z, codes = self.spec.sample(self.rng, n)
+        return codes, self.generator(self.spec.generator_input(z, codes), training=True)
+
+    def _discriminate(self, real, fake, real_needed=True):
+        """(real logits or None, fake logits, fake Q params), D in training mode.
+
+        How batch norm sees the step's images (``train.d_batch_norm``): "separate", as the official
+        code, one call per batch, each normalised by its own statistics (the G step does not show D
+        the real batch); "joint", one call on [real; fake], so both halves share the statistics."""
+        if self.joint_batch_norm:
+            n = tf.shape(real)[0]
+            logits, q_params = self.discriminator(tf.concat([real, fake], 0), training=True)
+            return logits[:n], logits[n:], q_params[n:]
+        real_logits = self.discriminator(real, training=True)[0] if real_needed else None
+        fake_logits, q_params = self.discriminator(fake, training=True)
+        return real_logits, fake_logits, q_params
+
+    # --- inference -------------------------------------------------------------------------------
+    def generate(self, z: tf.Tensor, codes) -> tf.Tensor:
+        """Images [B, H, W, C] from z [B, noise_dim] and the codes in spec order, inference mode."""
+        return self.generator(self.spec.generator_input(z, codes), training=False)
+
+    def encode(self, images: tf.Tensor):
+        """(D probability [B], per-code posteriors) of images [B, H, W, C] in inference mode."""
+        d_logits, q_params = self.discriminator(images, training=False)
+        return tf.sigmoid(d_logits), self.spec.posteriors(q_params)
+
+    def checkpoint(self) -> tf.train.Checkpoint:
+        return tf.train.Checkpoint(
+            generator=self.generator, discriminator=self.discriminator,
+            d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer,
+            rng=self.rng, step=self.step, train_seconds=self.train_seconds)
