@@ -2,7 +2,7 @@
 
 ``infogan_tf.load(path)`` loads a trained run (its directory or its SavedModel) for sampling,
 traversing and encoding with codes by name and value (``infogan_tf.api``). TensorFlow is imported
-on first use, so ``import infogan_tf.configs`` stays light.
+on first use of ``load``, so ``import infogan_tf`` stays light.
 """
 
 __all__ = ["load", "TrainedModel"]

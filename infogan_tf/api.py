@@ -162,7 +162,7 @@ def _load_run(path: str) -> TrainedModel:
     manager = tf.train.CheckpointManager(ckpt, os.path.join(path, "checkpoints"), max_to_keep=None)
     if not manager.checkpoints:
         raise FileNotFoundError(f"{path} has no checkpoint in checkpoints/: the run has not saved a step yet")
-    loop.restore_newest_intact(ckpt, manager, model)
+    loop.restore_newest_intact(ckpt, manager, model, set_aside=False)
     return TrainedModel(model, path=path, source="run directory", experiment=exp.name,
                         overrides=exp.overrides, step=int(model.step))
 

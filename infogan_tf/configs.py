@@ -3,7 +3,7 @@
 Each file holds ``experiments`` (a trained model: dataset, architecture, latent spec, hyperparameters),
 ``figures`` (what to draw from which experiment) and ``groups`` (figure lists such as ``all_mnist``).
 An experiment may ``extends`` another: its keys are merged over the parent's, recursively for dicts
-(``latent`` is replaced whole).
+(``latent`` and ``dataset`` are replaced whole).
 
 Everything is validated here, before anything trains: an unknown key, a wrong type or an
 out-of-range value is a ``ConfigError`` naming the file, the key path, the value, what is valid and,
@@ -12,15 +12,17 @@ for a likely typo, the closest valid key. The rest of the package receives ``Exp
 
 Overrides (``--set KEY=VALUE`` on the runner) change the merged dict of an experiment before it is
 parsed, so they are validated exactly like the file. Codes are addressed by name:
-``latent.codes.c2.learn_std=true``. Overrides of what decides the trained weights make a different
-run (``Experiment.run_name``); ``train.steps``, ``train.xla``, ``logging.*`` and ``evaluation.*``
-do not (a run resumes to more steps; the others change how it runs or what is measured).
+``latent.codes.c2.learn_std=true``. Every value the overrides change in what decides the trained
+weights names a different run (``Experiment.run_name``); ``train.steps``, ``train.xla``,
+``logging.*``, ``evaluation.*`` and the notes do not (a run resumes to more steps; the others change
+how it runs, what is measured or what is said about it).
 """
 
 import copy
 import dataclasses
 import difflib
 import json
+import math
 import os
 import re
 import typing
@@ -143,18 +145,16 @@ class Experiment:
     evaluation: Evaluation = Evaluation()
     paper: str = ""
     notes: Tuple[str, ...] = ()
-    overrides: Tuple[str, ...] = ()
+    overrides: Tuple[str, ...] = ()  # the --set items as given
+    changes: Tuple[str, ...] = ()  # what they change in identity(), "key=value" per changed leaf
     source: str = ""  # the file it was read from
 
     @property
-    def identity_overrides(self) -> Tuple[str, ...]:
-        """The overrides that change the trained weights (all but steps, xla, logging, evaluation)."""
-        return tuple(o for o in self.overrides if not _is_run_setting(o.split("=", 1)[0]))
-
-    @property
     def run_name(self) -> str:
-        """The run directory's name: the experiment, plus the overrides that change what trains."""
-        return self.name + override_suffix(self.identity_overrides)
+        """The run directory's name: the experiment, plus every value its overrides change in what
+        decides the trained weights (so ``=2`` and ``=2.0``, or an override that repeats the file's
+        value, name the same run)."""
+        return self.name + override_suffix(self.changes)
 
     def to_dict(self) -> dict:
         """The config as plain JSON data (what ``config.json`` and the SavedModel record)."""
@@ -164,23 +164,43 @@ class Experiment:
             "latent": latent_to_dict(self.latent), "leaky_slope": self.leaky_slope,
             "train": dataclasses.asdict(self.train), "logging": dataclasses.asdict(self.logging),
             "evaluation": dataclasses.asdict(self.evaluation), "paper": self.paper,
-            "notes": list(self.notes), "overrides": list(self.overrides)}
+            "notes": list(self.notes), "overrides": list(self.overrides), "changes": list(self.changes)}
 
     def identity(self) -> dict:
         """What decides the trained weights; a run directory is reused only if this matches."""
         d = self.to_dict()
         train = {k: v for k, v in d["train"].items() if k not in _RUN_SETTINGS_TRAIN}
-        return {"dataset": d["dataset"], "architecture": d["architecture"], "mode": d["mode"],
+        dataset = {k: v for k, v in d["dataset"].items() if k not in _DATASET_HINTS}
+        return {"dataset": dataset, "architecture": d["architecture"], "mode": d["mode"],
                 "latent": d["latent"], "leaky_slope": d["leaky_slope"], "train": train}
 
 
 MODES = ("infogan", "gan")
+# How a run runs (steps: it may resume to more; xla: how the step executes), not what it learns.
 _RUN_SETTINGS_TRAIN = ("steps", "xla")
+_DATASET_HINTS = ("name", "layout", "get")  # an image folder's description for error messages
 
 
-def _is_run_setting(key: str) -> bool:
-    return key.startswith(("logging.", "evaluation.")) or key in ("logging", "evaluation") or \
-        key in tuple(f"train.{k}" for k in _RUN_SETTINGS_TRAIN)
+def _leaves(value, prefix: str) -> Dict[str, str]:
+    """A flat {"key.path": "json value"} of a nested identity; codes keyed by name."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list) and all(isinstance(c, dict) and "name" in c for c in value) and value:
+        items = ((c["name"], {k: v for k, v in c.items() if k != "name"}) for c in value)
+    else:
+        return {prefix: value if isinstance(value, str) else json.dumps(value)}
+    out = {}
+    for k, v in items:
+        out.update(_leaves(v, f"{prefix}.{k}" if prefix else str(k)))
+    return out
+
+
+def identity_changes(base: "Experiment", changed: "Experiment") -> Tuple[str, ...]:
+    """"key=value" for every leaf of ``changed.identity()`` that differs from ``base``'s (a leaf
+    ``base`` has and ``changed`` lacks: "key=null"), sorted."""
+    a, b = _leaves(base.identity(), ""), _leaves(changed.identity(), "")
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return tuple(f"{k}={b.get(k, 'null')}" for k in keys)
 
 
 def override_suffix(overrides) -> str:
@@ -211,6 +231,7 @@ class Figure:
     value_range: Tuple[float, float] = (-1.0, 1.0)
     columns: int = 10
     max_step: Optional[int] = None
+    source: str = ""  # the file it was read from
 
     @property
     def experiment(self) -> str:
@@ -273,6 +294,8 @@ def _scalar(value, t, where: _Where):
         ok = isinstance(value, t)
     if not ok:
         raise where.error(f"{json.dumps(value)} is not {_type_name(t)}")
+    if t is float and not math.isfinite(value):
+        raise where.error(f"{value} is not a finite number")
     return float(value) if t is float else value
 
 
@@ -409,7 +432,8 @@ def parse_dataset(raw, source: str = "dataset") -> Dataset:
     return _dataset(raw, _Where(source, "dataset"))
 
 
-def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ...] = ()) -> Experiment:
+def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ...] = (),
+                     changes: Tuple[str, ...] = ()) -> Experiment:
     """One merged experiment dict (``extends`` resolved) to an ``Experiment``, validated."""
     where = _Where(source, f"experiments.{name}")
     _check_keys(raw, _EXPERIMENT_KEYS, where)
@@ -424,6 +448,8 @@ def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ..
     notes = raw.get("notes", [])
     if isinstance(notes, str):
         notes = [notes]
+    if not isinstance(notes, list):
+        raise (where / "notes").error(f"expected a list of strings, got {json.dumps(notes)}")
     return Experiment(
         name=name, dataset=dataset, architecture=architectures.ARCHITECTURES[arch_name],
         latent=_latent(raw["latent"], where / "latent"), train=_dataclass(Train, raw["train"], where / "train"),
@@ -431,7 +457,7 @@ def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ..
         evaluation=_dataclass(Evaluation, raw.get("evaluation", {}), where / "evaluation"),
         paper=_value(raw.get("paper", ""), str, {}, where / "paper"),
         notes=tuple(_value(n, str, {}, where / "notes" / i) for i, n in enumerate(notes)),
-        overrides=tuple(overrides), source=source)
+        overrides=tuple(overrides), changes=tuple(changes), source=source)
 
 
 def parse_figure(name: str, raw: dict, source: str) -> Figure:
@@ -458,7 +484,30 @@ def parse_figure(name: str, raw: dict, source: str) -> Figure:
         code=get("code", str, None), factor=get("factor", str, None, {"choices": FACTORS}),
         order_by_label=get("order_by_label", bool, False),
         value_range=get("range", Tuple[float, float], (-1.0, 1.0)), columns=get("columns", int, 10, {"min": 2}),
-        max_step=get("max_step", int, None, {"min": 1}))
+        max_step=get("max_step", int, None, {"min": 1}), source=source)
+
+
+def check_figure(fig: Figure, experiments: Dict[str, "Experiment"]) -> None:
+    """Raises ConfigError when ``fig`` cannot be drawn from ``experiments`` (name -> Experiment):
+    its code is missing or of the other kind, or its factor is not measured (before anything trains)."""
+    want = fig.kind if fig.kind in ("categorical", "continuous") else None
+    for name in fig.experiments.values():
+        exp = experiments[name]
+        where = f"{fig.source}: figures.{fig.name}"
+        if fig.code is not None:
+            code = next((c for c in exp.latent.codes if c.name == fig.code), None)
+            if code is None or (want and code.kind != want):
+                valid = [c.name for c in exp.latent.codes if not want or c.kind == want]
+                raise ConfigError(f"{where}.code: {fig.code!r} is not a {want + ' ' if want else ''}code of "
+                                  f"experiment {name!r}{_closest(fig.code, valid)} (valid: {', '.join(valid)})")
+        if fig.factor is not None:
+            factors = exp.evaluation.factors
+            if fig.factor not in factors:
+                raise ConfigError(f"{where}.factor: experiment {name!r} does not measure {fig.factor!r} (its "
+                                  f"evaluation.factors: {', '.join(factors) or 'none'})")
+            if len(exp.latent.continuous) < len(factors):
+                raise ConfigError(f"{where}.factor: experiment {name!r} has {len(exp.latent.continuous)} "
+                                  f"continuous codes for {len(factors)} evaluation.factors; each factor needs its own code")
 
 
 # --- overrides -----------------------------------------------------------------------------------
@@ -548,6 +597,14 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+def _no_duplicate_keys(pairs):
+    keys = [k for k, _ in pairs]
+    dup = next((k for k in keys if keys.count(k) > 1), None)
+    if dup is not None:
+        raise ValueError(f"key {dup!r} appears twice in one object")
+    return dict(pairs)
+
+
 def default_config_dir() -> str:
     return str(resources.files("paper_configs"))
 
@@ -565,21 +622,25 @@ class Registry:
         names = sorted(f for f in os.listdir(self.config_dir) if f.endswith(".json"))
         if not names:
             raise ConfigError(f"no *.json configs in {self.config_dir!r}")
-        raw_figures = {}
+        raw_figures, groups = {}, {}
         for fname in names:
             path = os.path.join(self.config_dir, fname)
             try:
                 with open(path) as f:
-                    data = json.load(f)
+                    data = json.load(f, object_pairs_hook=_no_duplicate_keys)
             except json.JSONDecodeError as e:
                 raise ConfigError(f"{path}: invalid JSON: {e}") from None
+            except ValueError as e:
+                raise ConfigError(f"{path}: {e}") from None
             _check_keys(data, ("experiments", "figures", "groups"), _Where(path))
-            for section, target in (("experiments", self._raw), ("figures", raw_figures),
-                                    ("groups", self.groups)):
-                for key, value in data.get(section, {}).items():
+            for section, target in (("experiments", self._raw), ("figures", raw_figures), ("groups", groups)):
+                entries = data.get(section, {})
+                if not isinstance(entries, dict):
+                    raise _Where(path, section).error(f"expected an object of named {section}, got {json.dumps(entries)}")
+                for key, value in entries.items():
                     if key in target:
-                        raise ConfigError(f"{path}: {section[:-1]} {key!r} is defined twice")
-                    target[key] = (value, path) if section != "groups" else value
+                        raise ConfigError(f"{path}: {section[:-1]} {key!r} is defined twice (also in {target[key][1]})")
+                    target[key] = (value, path)
         self._resolved = {name: self._resolve(name, []) for name in self._raw}
         self.experiments: Dict[str, Experiment] = {
             name: parse_experiment(name, raw, self._raw[name][1]) for name, raw in self._resolved.items()}
@@ -589,13 +650,20 @@ class Registry:
                 if exp not in self.experiments:
                     raise ConfigError(f"{path}: figures.{name}: unknown experiment {exp!r}"
                                       f"{_closest(exp, self.experiments)}")
+            check_figure(fig, self.experiments)
             self.figures[name] = fig
-        if "all" not in self.groups:
-            self.groups["all"] = list(self.figures)  # every figure, in file order
-        for name, members in self.groups.items():
+        for name, (members, path) in groups.items():
+            where = _Where(path, f"groups.{name}")
+            if name in self.figures:
+                raise where.error("a group cannot have a figure's name")
+            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+                raise where.error(f"expected a list of figure names, got {json.dumps(members)}")
             for m in members:
                 if m not in self.figures:
-                    raise ConfigError(f"group {name!r} names unknown figure {m!r}{_closest(m, self.figures)}")
+                    raise where.error(f"unknown figure {m!r}{_closest(m, self.figures)}")
+            self.groups[name] = members
+        if "all" not in self.groups:
+            self.groups["all"] = list(self.figures)  # every figure, in file order
 
     def _resolve(self, name: str, chain: List[str]) -> dict:
         if name in chain:
@@ -604,13 +672,13 @@ class Registry:
         if not isinstance(cfg, dict):
             raise ConfigError(f"{path}: experiments.{name}: expected an object, got {cfg!r}")
         parent = cfg.get("extends")
+        if parent is not None and not isinstance(parent, str):
+            raise _Where(path, f"experiments.{name}.extends").error(f"{json.dumps(parent)} is not an experiment name")
         if parent is not None:
             if parent not in self._raw:
                 raise ConfigError(f"{path}: experiments.{name}.extends: unknown experiment {parent!r}"
                                   f"{_closest(str(parent), self._raw)}")
             base = self._resolve(parent, chain + [name])
-            if "notes" in cfg:
-                base.pop("notes", None)
             cfg = _merge(base, {k: v for k, v in cfg.items() if k != "extends"})
         return copy.deepcopy(cfg)
 
@@ -641,5 +709,6 @@ class Registry:
             key, value = parse_override(item)
             raw = apply_override(raw, key, value, name)
             items.append(canonical_override(key, value))
-        return parse_experiment(name, raw, f"{self._raw[name][1]} with --set {' --set '.join(items)}",
-                                overrides=tuple(items))
+        exp = parse_experiment(name, raw, f"{self._raw[name][1]} with --set {' --set '.join(items)}",
+                               overrides=tuple(items))
+        return dataclasses.replace(exp, changes=identity_changes(self.experiments[name], exp))

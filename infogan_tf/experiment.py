@@ -54,18 +54,19 @@ def saved_experiment(run_dir: str) -> Optional[configs.Experiment]:
         return None
     with open(path) as f:
         saved = json.load(f)["experiment"]
-    raw = {k: v for k, v in saved.items() if k not in ("name", "overrides")}
-    return configs.parse_experiment(saved["name"], raw, path, overrides=tuple(saved.get("overrides", ())))
+    raw = {k: v for k, v in saved.items() if k not in ("name", "overrides", "changes")}
+    return configs.parse_experiment(saved["name"], raw, path, overrides=tuple(saved.get("overrides", ())),
+                                    changes=tuple(saved.get("changes", ())))
 
 
-def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int) -> None:
+def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int, num_train_images: int) -> None:
     path = os.path.join(run_dir, "config.json")
     if not os.path.exists(path):
         return
     with open(path) as f:
-        saved_seed = json.load(f).get("seed")
+        saved = json.load(f)
     try:
-        same = saved_experiment(run_dir).identity() == exp.identity() and saved_seed == seed
+        same = saved_experiment(run_dir).identity() == exp.identity() and saved.get("seed") == seed
     except configs.ConfigError as e:  # written by an older version with keys that no longer exist
         raise IncompatibleRunError(f"{run_dir} holds a run whose config this version cannot read ({e}); "
                                    "pass --retrain to start it again or choose another --logdir") from None
@@ -73,6 +74,11 @@ def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int) -> None:
         raise IncompatibleRunError(
             f"{run_dir} holds a run of a different configuration; pass --retrain to start it again "
             f"or choose another --logdir")
+    seen = saved.get("num_train_images", num_train_images)  # older records do not say
+    if seen != num_train_images:
+        raise IncompatibleRunError(
+            f"{run_dir} was trained on {seen} training images and the data dir now holds {num_train_images}; "
+            "pass --retrain to start it again on these or choose another --logdir")
 
 
 def _summary_images(model, step, writer):
@@ -118,9 +124,10 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
     if retrain and os.path.exists(run_dir):
         logging.info("--retrain: removing %s", run_dir)
         shutil.rmtree(run_dir)
-    _check_compatible(run_dir, exp, seed)
+    _check_compatible(run_dir, exp, seed, len(train.images))
     os.makedirs(run_dir, exist_ok=True)
-    _write_json(os.path.join(run_dir, "config.json"), {"experiment": exp.to_dict(), "seed": seed})
+    _write_json(os.path.join(run_dir, "config.json"),
+                {"experiment": exp.to_dict(), "seed": seed, "num_train_images": len(train.images)})
 
     model = InfoGAN(exp, seed=seed, jit_compile=jit_compile)
     act = model.arch.output_activation
@@ -155,13 +162,16 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
     if os.path.exists(metrics_path):
         with open(metrics_path) as f:
             previous = json.load(f)
-    if previous.get("step") == int(model.step) and "evaluation" in previous and not reevaluate:
+    settings = json.loads(json.dumps(dataclasses.asdict(exp.evaluation)))
+    same_settings = previous.get("evaluation_settings", settings) == settings  # older records have none
+    if previous.get("step") == int(model.step) and "evaluation" in previous and same_settings and not reevaluate:
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
         return Run(exp, run_dir, model, previous)
 
     results = evaluation.evaluate_run(model, exp.evaluation, test)
     metrics = {
         "experiment": name, "overrides": list(exp.overrides), "run_name": exp.run_name, "seed": seed,
+        "evaluation_settings": settings,
         "step": int(model.step),
         "train_wall_seconds": round(float(model.train_seconds.numpy()), 1),
         "this_invocation_seconds": round(time.time() - t0, 1),

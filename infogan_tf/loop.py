@@ -22,7 +22,7 @@ class CheckpointError(RuntimeError):
 
 
 class TrainingInterrupted(Exception):
-    """Training was stopped by SIGTERM; a checkpoint of the last finished step was saved."""
+    """Training was stopped by SIGINT or SIGTERM; a checkpoint of the last finished step was saved."""
 
 
 def _format_eta(seconds: float) -> str:
@@ -50,7 +50,9 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
     ckpt = model.checkpoint()
     manager = tf.train.CheckpointManager(ckpt, os.path.join(run_dir, "checkpoints"),
                                          max_to_keep=max_checkpoints)
-    restore_newest_intact(ckpt, manager, model)
+    manager = restore_newest_intact(ckpt, manager, model, max_to_keep=max_checkpoints)
+    if manager.latest_checkpoint:
+        logging.info("resumed from %s at step %d", manager.latest_checkpoint, int(model.step))
     start = int(model.step)
     history_path = os.path.join(run_dir, "history.jsonl")
     _truncate_history(history_path, start)
@@ -121,10 +123,22 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
     return last
 
 
-def restore_newest_intact(ckpt: tf.train.Checkpoint, manager: tf.train.CheckpointManager, model) -> None:
+def restore_newest_intact(ckpt: tf.train.Checkpoint, manager: tf.train.CheckpointManager, model,
+                          set_aside: bool = True, max_to_keep: Optional[int] = None) -> tf.train.CheckpointManager:
     """Restores the newest checkpoint that reads back whole; logs each damaged one it skips.
 
-    Raises CheckpointError when there are checkpoints but none of them is intact."""
+    Args:
+      ckpt, manager: the model's checkpoint and the run directory's manager.
+      model: has ``step`` (logged).
+      set_aside: move the damaged checkpoints' files to ``checkpoints/damaged/`` and drop them from
+        the manager's list, so they neither count toward ``max_to_keep`` (which would delete an
+        intact one) nor are tried again. The loop does; a read-only load (``api.load``) does not.
+      max_to_keep: the manager's, for the new manager made after setting checkpoints aside.
+    Returns:
+      The manager to save with (a new one when checkpoints were set aside).
+    Raises:
+      CheckpointError: there are checkpoints but none of them is intact.
+    """
     damaged = []
     for path in reversed(manager.checkpoints):
         try:
@@ -135,12 +149,32 @@ def restore_newest_intact(ckpt: tf.train.Checkpoint, manager: tf.train.Checkpoin
                             path, type(e).__name__, reason)
             damaged.append(path)
             continue
-        logging.info("resumed from %s at step %d", path, int(model.step))
-        return
+        logging.info("restored %s: step %d", path, int(model.step))
+        if damaged and set_aside:
+            manager = _set_aside(manager, damaged, max_to_keep)
+        return manager
     if damaged:
         raise CheckpointError(
-            f"no intact checkpoint in {manager.directory}: {', '.join(damaged)} cannot be read. "
-            f"Delete that directory's run (or pass --retrain) to start the run again from step 0.")
+            f"no intact checkpoint in {manager.directory}: {', '.join(damaged)} cannot be read. Delete that "
+            f"run directory (or pass --retrain to the runner) to start the run again from step 0.")
+    return manager
+
+
+def _set_aside(manager: tf.train.CheckpointManager, damaged, max_to_keep) -> tf.train.CheckpointManager:
+    aside = os.path.join(manager.directory, "damaged")
+    os.makedirs(aside, exist_ok=True)
+    for path in damaged:
+        for f in tf.io.gfile.glob(path + ".*"):
+            os.replace(f, os.path.join(aside, os.path.basename(f)))
+        logging.warning("moved the files of %s to %s", path, aside)
+    state = tf.train.get_checkpoint_state(manager.directory)
+    kept = [(p, t) for p, t in zip(state.all_model_checkpoint_paths, state.all_model_checkpoint_timestamps)
+            if p not in damaged]
+    tf.compat.v1.train.update_checkpoint_state(  # the manager reads its list (and their ages) from here
+        manager.directory, kept[-1][0], all_model_checkpoint_paths=[p for p, _ in kept],
+        all_model_checkpoint_timestamps=[t for _, t in kept],
+        last_preserved_timestamp=state.last_preserved_timestamp)
+    return tf.train.CheckpointManager(manager.checkpoint, manager.directory, max_to_keep=max_to_keep)
 
 
 def _truncate_history(path: str, step: int) -> None:

@@ -6,7 +6,8 @@
 
 Writes ``<output_dir>/<figure>.png`` with ``<figure>.json`` beside it (command, commit, seed, wall
 time, what was drawn and how it was chosen), and per experiment a run directory
-``<log_dir>/<experiment>/seed<seed>/`` (checkpoints, TensorBoard logs, metrics.json, saved_model/).
+``<log_dir>/<experiment>[@overrides]/seed<seed>/`` (checkpoints, TensorBoard logs, metrics.json,
+saved_model/); ``--set KEY=VALUE`` changes a config value of every experiment the figure needs.
 """
 
 import json
@@ -70,7 +71,7 @@ def overrides() -> list:
 def main(argv):
     if len(argv) > 1:
         raise UsageError(f"unexpected arguments {argv[1:]}; flags take the form --name=value")
-    from infogan_tf import configs  # after flag parsing: --help stays fast
+    from infogan_tf import configs  # after flag parsing: --help stays fast (configs imports TensorFlow)
 
     try:
         registry = configs.Registry(FLAGS.config_dir)
@@ -87,6 +88,7 @@ def main(argv):
             for exp in registry.figure_experiments(name):
                 if exp not in experiments:
                     experiments[exp] = registry.experiment(exp, overrides())
+            configs.check_figure(registry.figures[name], experiments)  # --set may have removed its code
     except configs.ConfigError as e:
         raise UsageError(str(e)) from None
     if FLAGS.code is not None:
@@ -98,7 +100,7 @@ def main(argv):
             raise UsageError(f"--code={FLAGS.code}: figure {names[0]} varies a {fig.kind} code; "
                              f"valid: {', '.join(codes)}")
 
-    from infogan_tf import data, experiment, figures, loop  # noqa: E402 (TensorFlow loads here)
+    from infogan_tf import data, experiment, figures, loop  # noqa: E402
 
     runs = {}
     started = time.time()
@@ -131,9 +133,9 @@ def main(argv):
     for name in names:
         fig = registry.figures[name]
         fig_runs = [runs[e] for e in registry.figure_experiments(name)]
-        fig_overrides = sorted({o for r in fig_runs for o in r.experiment.identity_overrides})
+        fig_changes = sorted({c for r in fig_runs for c in r.experiment.changes})
         info = figures.render(fig, runs, FLAGS.output_dir, code_override=FLAGS.code,
-                              stem=name + configs.override_suffix(fig_overrides))
+                              stem=name + configs.override_suffix(fig_changes))
         info.update(command=command, commit=experiment.git_commit(), seed=FLAGS.seed,
                     overrides=sorted({o for r in fig_runs for o in r.experiment.overrides}),
                     experiments={r.experiment.name: {k: r.metrics.get(k) for k in

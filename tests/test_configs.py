@@ -61,7 +61,7 @@ PAPER_FIGURES = ["faces_azimuth", "faces_elevation", "faces_lighting", "faces_wi
 
 def test_every_paper_figure_has_a_name_and_all_runs_them(registry):
     assert set(PAPER_FIGURES) <= set(registry.figures)
-    assert set(registry.expand("all")) == set(registry.figures)
+    assert registry.expand("all") == list(registry.figures)  # in file order
 
 
 def test_generator_inputs_follow_the_tables(registry):
@@ -116,7 +116,7 @@ def test_xla_follows_the_config(registry):
 def test_every_experiment_round_trips_through_its_record(registry):
     # config.json holds to_dict(); parsing it back gives the same experiment (what resume relies on).
     for name, exp in registry.experiments.items():
-        raw = {k: v for k, v in exp.to_dict().items() if k not in ("name", "overrides")}
+        raw = {k: v for k, v in exp.to_dict().items() if k not in ("name", "overrides", "changes")}
         assert configs.parse_experiment(name, raw, "record") == dataclasses.replace(exp, source="record")
 
 
@@ -206,8 +206,14 @@ def test_overrides_that_change_training_make_another_run_and_the_rest_do_not(reg
     plain = registry.experiment("mnist")
     assert plain.run_name == "mnist"
     other = registry.experiment("mnist", ["train.lambda_disc=2", "latent.codes.c2.learn_std=true"])
-    assert other.run_name == "mnist@latent.codes.c2.learn_std=true,train.lambda_disc=2"
+    assert other.run_name == "mnist@latent.codes.c2.learn_std=true,train.lambda_disc=2.0"
     assert other.identity() != plain.identity()
+    # The name comes from what the overrides change, not from how they are written.
+    assert registry.experiment("mnist", ["train.lambda_disc=2.0", "latent.codes.c2.learn_std=true",
+                                         "train.batch_size=128"]).run_name == other.run_name
+    last_wins = registry.experiment("mnist", ["train.lambda_disc=3", "train.lambda_disc=2"])
+    assert last_wins.train.lambda_disc == 2.0 and last_wins.run_name == "mnist@train.lambda_disc=2.0"
+    assert registry.experiment("mnist", ["notes=[\"mine\"]", "paper=x"]).run_name == "mnist"
     same = registry.experiment("mnist", ["train.steps=9", "train.xla=false", "logging.log_every=1"])
     assert same.run_name == "mnist" and same.identity() == plain.identity() and same.overrides
 
@@ -226,7 +232,48 @@ def test_a_bad_override_is_rejected_like_the_file(registry, item, message):
         registry.experiment("mnist", [item])
 
 
+@pytest.mark.parametrize("item", ["train.d_lr=NaN", "train.lambda_disc=Infinity", "train.beta1=-Infinity"])
+def test_non_finite_numbers_are_rejected(registry, item):
+    with pytest.raises(configs.ConfigError, match="is not a finite number"):
+        registry.experiment("mnist", [item])
+
+
 def test_an_override_value_is_json_or_else_a_string():
     assert configs.parse_override("train.d_batch_norm=joint") == ("train.d_batch_norm", "joint")
     assert configs.parse_override("evaluation.factors=[\"x\", \"y\"]") == ("evaluation.factors", ["x", "y"])
     assert configs.parse_override("train.xla=false") == ("train.xla", False)
+
+
+@pytest.mark.parametrize("figure, message", [
+    ({"kind": "categorical", "experiment": "mnist", "code": "c2"},
+     r"figures.x.code: 'c2' is not a categorical code of experiment 'mnist'.*\(valid: c1\)"),
+    ({"kind": "continuous", "experiment": "mnist", "code": "c9"}, r"'c9' is not a continuous code"),
+    ({"kind": "continuous", "experiment": "mnist", "factor": "size"},
+     r"figures.x.factor: experiment 'mnist' does not measure 'size' \(its evaluation.factors: rotation, width\)"),
+])
+def test_a_figure_whose_code_or_factor_the_experiment_lacks_is_rejected(tmp_path, figure, message):
+    with open(os.path.join(configs.default_config_dir(), "mnist.json")) as f:
+        mnist = json.load(f)["experiments"]["mnist"]
+    (tmp_path / "f.json").write_text(json.dumps({"experiments": {"mnist": mnist}, "figures": {"x": figure}}))
+    with pytest.raises(configs.ConfigError, match=message):
+        configs.Registry(str(tmp_path))
+
+
+def test_an_override_that_removes_a_figures_factor_is_caught_before_training(registry):
+    exps = {"mnist": registry.experiment("mnist", ["evaluation.factors=[]"])}
+    with pytest.raises(configs.ConfigError, match="does not measure 'rotation'"):
+        configs.check_figure(registry.figures["mnist_rotation"], exps)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"experiments": []}', r"experiments: expected an object of named experiments"),
+    ('{"groups": {"g": "mnist_rotation"}}', r"groups.g: expected a list of figure names"),
+    ('{"figures": {}, "experiment": {}}', r"unknown key 'experiment'; did you mean 'experiments'"),
+    ('{"experiments": {"a": {"extends": 3}}}', r"experiments.a.extends: 3 is not an experiment name"),
+    ('{"groups": {"g": []}, "groups": {"h": []}}', r"key 'groups' appears twice"),
+])
+def test_a_malformed_file_is_rejected_naming_it(tmp_path, text, message):
+    (tmp_path / "bad.json").write_text(text)
+    with pytest.raises(configs.ConfigError, match=message) as e:
+        configs.Registry(str(tmp_path))
+    assert str(tmp_path / "bad.json") in str(e.value)

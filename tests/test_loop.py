@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from infogan_tf import data, loop
 from infogan_tf.model import InfoGAN
@@ -112,10 +113,16 @@ def test_a_damaged_newest_checkpoint_is_named_and_the_previous_one_resumes(
     _truncate_newest_data_file(run_dir, 4)
     log = _Log()
     monkeypatch.setattr(loop, "logging", log)
-    resumed = _train(tiny_experiment, images[:200], run_dir, steps=8, checkpoint_every=2)
+    _train(tiny_experiment, images[:200], run_dir, steps=5, checkpoint_every=5)  # saves ckpt-5 only
     text = "\n".join(log.lines)
     assert "ckpt-4 is damaged" in text and "falling back to the previous one" in text
     assert "ckpt-2 at step 2" in text and "resumed from" in text
+    # The damaged one is set aside, so saving ckpt-5 (two are kept) deleted no intact checkpoint.
+    ckpt_dir = os.path.join(run_dir, "checkpoints")
+    assert any(f.startswith("ckpt-4.") for f in os.listdir(os.path.join(ckpt_dir, "damaged")))
+    state = tf.train.get_checkpoint_state(ckpt_dir)
+    assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == ["ckpt-2", "ckpt-5"]
+    resumed = _train(tiny_experiment, images[:200], run_dir, steps=8, checkpoint_every=2)
     assert int(resumed.step) == 8
     assert [r["step"] for r in loop.read_history(run_dir)] == list(range(1, 9))
     _assert_same_weights(straight, resumed)  # steps 3-8 were trained again, exactly as before

@@ -20,7 +20,7 @@ def _run(args, tmp_path, timeout=600):
 def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_dir, tmp_path):
     logdir, out = tmp_path / "runs", tmp_path / "results"
     args = ["--figure=mnist_rotation", "--steps=3", "--batch_size=16", f"--data_dir={mnist_data_dir}",
-            f"--logdir={logdir}", f"--output_dir={out}", "--noxla"]
+            f"--logdir={logdir}", f"--output_dir={out}", "--noxla", "--set=evaluation.factor_rows=10"]
     r = _run(args, tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     png = out / "mnist_rotation@train.batch_size=16.png"
@@ -40,7 +40,7 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(mnist_data_d
             "eval/c1_accuracy", "traversal/c1", "traversal/c2", "perf/iterations_per_second"} <= set(events.Tags()["tensors"])
     assert "step 3/3" in r.stderr  # progress on the console
     assert json.loads((out / "mnist@train.batch_size=16_metrics.json").read_text())["step"] == 3
-    assert metrics["overrides"] == ["train.steps=3", "train.batch_size=16"]
+    assert metrics["overrides"] == ["evaluation.factor_rows=10", "train.steps=3", "train.batch_size=16"]
     assert info["overrides"] == sorted(metrics["overrides"])
 
     from infogan_tf import report
@@ -159,12 +159,13 @@ def test_sigterm_mid_training_checkpoints_and_the_rerun_resumes(mnist_data_dir, 
     base = ["--figure=mnist_rotation", "--batch_size=16", f"--data_dir={mnist_data_dir}",
             f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'out'}", "--noxla", "--noexport"]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.Popen([sys.executable, "-m", "infogan_tf.reproduce", "--steps=400"] + base, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "infogan_tf.reproduce", "--steps=400", "--set=logging.log_every=1"]
+                            + base, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
     seen = []
     deadline = time.time() + 300
     for line in proc.stderr:
         seen.append(line)
-        if "step 20/400" in line or time.time() > deadline:
+        if "step 5/400" in line or time.time() > deadline:
             break
     proc.send_signal(signal.SIGTERM)
     _, rest = proc.communicate(timeout=120)
@@ -173,7 +174,7 @@ def test_sigterm_mid_training_checkpoints_and_the_rerun_resumes(mnist_data_dir, 
     assert "run the same command to resume" in stderr
     ckpts = os.listdir(tmp_path / "runs" / "mnist@train.batch_size=16" / "seed0" / "checkpoints")
     saved = max(int(f.split("-")[1].split(".")[0]) for f in ckpts if f.startswith("ckpt-"))
-    assert 20 <= saved < 400
+    assert 5 <= saved < 400
 
     r = _run(base + [f"--steps={saved + 2}"], tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -184,13 +185,24 @@ def test_a_run_resumes_when_only_steps_xla_or_logging_changed(tmp_path):
     from infogan_tf import configs, experiment
     registry = configs.Registry()
     saved = registry.experiment("svhn", ["train.steps=100", "train.xla=true", "logging.log_every=1"])
-    (tmp_path / "config.json").write_text(json.dumps({"experiment": saved.to_dict(), "seed": 0}))
+    (tmp_path / "config.json").write_text(json.dumps({"experiment": saved.to_dict(), "seed": 0,
+                                                      "num_train_images": 100}))
     assert experiment.saved_experiment(str(tmp_path)).train.steps == 100
-    experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 0)  # no error
+    experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 0, 100)  # no error
     with pytest.raises(experiment.IncompatibleRunError, match="different configuration"):
-        experiment._check_compatible(str(tmp_path), registry.experiment("svhn", ["train.g_lr=5e-4"]), 0)
+        experiment._check_compatible(str(tmp_path), registry.experiment("svhn", ["train.g_lr=5e-4"]), 0, 100)
     with pytest.raises(experiment.IncompatibleRunError, match="different configuration"):
-        experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 1)
+        experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 1, 100)
+
+
+def test_a_run_trained_on_other_data_is_not_resumed(tmp_path):
+    # E.g. a run started on the 19,690-image MNIST copy, resumed on the full 60,000.
+    from infogan_tf import configs, experiment
+    exp = configs.Registry().experiment("mnist")
+    (tmp_path / "config.json").write_text(json.dumps({"experiment": exp.to_dict(), "seed": 0,
+                                                      "num_train_images": 19690}))
+    with pytest.raises(experiment.IncompatibleRunError, match="trained on 19690 training images .* holds 60000"):
+        experiment._check_compatible(str(tmp_path), exp, 0, 60000)
 
 
 def test_a_run_dir_of_an_older_version_with_removed_keys_is_refused_with_advice(tmp_path):
@@ -199,4 +211,4 @@ def test_a_run_dir_of_an_older_version_with_removed_keys_is_refused_with_advice(
     old["train"]["d_spectral_norm"] = True  # a variant removed in issue 16
     (tmp_path / "config.json").write_text(json.dumps({"experiment": old, "seed": 0}))
     with pytest.raises(experiment.IncompatibleRunError, match="cannot read .*d_spectral_norm.*--retrain"):
-        experiment._check_compatible(str(tmp_path), configs.Registry().experiment("svhn"), 0)
+        experiment._check_compatible(str(tmp_path), configs.Registry().experiment("svhn"), 0, 100)
