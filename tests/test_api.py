@@ -135,5 +135,7 @@ def test_load_names_what_it_needs(tmp_path):
 
 def test_unit_range(loaded):
     images = loaded.sample(3, seed=0)
-    assert images.min() >= 0.0 and images.max() <= 1.0
+    assert loaded.value_range == (0.0, 1.0) and images.min() >= 0.0 and images.max() <= 1.0
     np.testing.assert_array_equal(loaded.to_unit_range(images), images)  # sigmoid: already [0, 1]
+    # A tanh generator's [-1, 1] maps linearly onto [0, 1].
+    np.testing.assert_allclose(inference.to_unit_range(np.array([-1.0, 0.0, 1.0]), "tanh"), [0.0, 0.5, 1.0])
