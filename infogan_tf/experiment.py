@@ -49,24 +49,32 @@ def git_commit() -> str:
 
 def saved_experiment(run_dir: str) -> Optional[configs.Experiment]:
     """The experiment a run directory's ``config.json`` records (None when it has none)."""
+    record = _read_record(run_dir)
+    return None if record is None else _parse_record(record, os.path.join(run_dir, "config.json"))
+
+
+def _read_record(run_dir: str) -> Optional[dict]:
     path = os.path.join(run_dir, "config.json")
     if not os.path.exists(path):
         return None
     with open(path) as f:
-        saved = json.load(f)["experiment"]
+        return json.load(f)
+
+
+def _parse_record(record: dict, path: str) -> configs.Experiment:
+    saved = record["experiment"]
     raw = {k: v for k, v in saved.items() if k not in ("name", "overrides", "changes")}
     return configs.parse_experiment(saved["name"], raw, path, overrides=tuple(saved.get("overrides", ())),
                                     changes=tuple(saved.get("changes", ())))
 
 
 def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int, num_train_images: int) -> None:
-    path = os.path.join(run_dir, "config.json")
-    if not os.path.exists(path):
+    saved = _read_record(run_dir)
+    if saved is None:
         return
-    with open(path) as f:
-        saved = json.load(f)
     try:
-        same = saved_experiment(run_dir).identity() == exp.identity() and saved.get("seed") == seed
+        same = (_parse_record(saved, os.path.join(run_dir, "config.json")).identity() == exp.identity()
+                and saved.get("seed") == seed)
     except configs.ConfigError as e:  # written by an older version with keys that no longer exist
         raise IncompatibleRunError(f"{run_dir} holds a run whose config this version cannot read ({e}); "
                                    "pass --retrain to start it again or choose another --logdir") from None
