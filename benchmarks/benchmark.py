@@ -37,19 +37,25 @@ from absl import app, flags
 EXPERIMENT_FOR = {"mnist": "mnist", "svhn": "svhn", "celeba": "celeba",
                   "faces": "faces_azimuth", "chairs": "chairs_rotation"}
 
-flags.DEFINE_list("architecture", ["mnist"], f"Architectures to time, or 'all': {', '.join(EXPERIMENT_FOR)}.")
-flags.DEFINE_integer("batch_size", 128, "Batch size.")
-flags.DEFINE_integer("iterations", 10, "Timed iterations per setting (the median is reported).")
-flags.DEFINE_integer("warmup", 2, "Untimed iterations first (the first one compiles).")
-flags.DEFINE_enum("xla", "both", ["on", "off", "both"], "Time with XLA (jit_compile) on, off or both.")
-flags.DEFINE_bool("pipeline", True, "Also time the step fed by the real tf.data input pipeline.")
-flags.DEFINE_integer("run_steps", 30, "Steps of a real training-loop run to measure the time outside "
-                     "the train step (0 to skip; XLA on only when --xla=both).")
-flags.DEFINE_integer("matmul_size", 4096, "Side of the square matmul that measures the FP32 ceiling.")
-flags.DEFINE_bool("layers", False, "Also time every table row (layer, batch norm, activation) alone, forward and "
-                  "backward, against the matrix products it amounts to; prints the GEMM bound of an iteration.")
-flags.DEFINE_string("output", None, "Also write the results as a Markdown table to this file.")
 FLAGS = flags.FLAGS
+
+
+def define_flags():
+    """Defines the benchmark's flags, once, when it runs (not on import: the runner has flags of the same names)."""
+    if "architecture" in FLAGS:
+        return
+    flags.DEFINE_list("architecture", ["mnist"], f"Architectures to time, or 'all': {', '.join(EXPERIMENT_FOR)}.")
+    flags.DEFINE_integer("batch_size", 128, "Batch size.")
+    flags.DEFINE_integer("iterations", 10, "Timed iterations per setting (the median is reported).")
+    flags.DEFINE_integer("warmup", 2, "Untimed iterations first (the first one compiles).")
+    flags.DEFINE_enum("xla", "both", ["on", "off", "both"], "Time with XLA (jit_compile) on, off or both.")
+    flags.DEFINE_bool("pipeline", True, "Also time the step fed by the real tf.data input pipeline.")
+    flags.DEFINE_integer("run_steps", 30, "Steps of a real training-loop run to measure the time outside "
+                         "the train step (0 to skip; XLA on only when --xla=both).")
+    flags.DEFINE_integer("matmul_size", 4096, "Side of the square matmul that measures the FP32 ceiling.")
+    flags.DEFINE_bool("layers", False, "Also time every table row (layer, batch norm, activation) alone, forward and "
+                      "backward, against the matrix products it amounts to; prints the GEMM bound of an iteration.")
+    flags.DEFINE_string("output", None, "Also write the results as a Markdown table to this file.")
 
 
 # --- FLOPs, counted from the architecture table --------------------------------------------
@@ -532,7 +538,7 @@ def main(argv):
     print(text)
     if FLAGS.output:
         peak_text = f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"
-        from infogan_tf.experiment import git_commit
+        from infogan_tf.provenance import git_commit
 
         header = (f"Command: `python -m benchmarks.benchmark {' '.join(sys.argv[1:])}` at commit {git_commit()}\n\n"
                   f"Machine: {info['model']}, {info['cores']} cores at {info['mhz']} MHz "
@@ -546,4 +552,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    define_flags()
     app.run(main)

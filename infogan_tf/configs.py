@@ -85,6 +85,8 @@ class Evaluation:
     factor_rows: int = _field(100, min=1)
     class_rows: int = _field(300, min=1)
     untrained_baseline: bool = _field(False, doc="also evaluate the freshly initialised networks")
+    generated_digits: int = _field(0, min=0, doc="samples per category that the project's MNIST digit "
+                                   "classifier labels (generation accuracy); 0: none. MNIST only")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -450,11 +452,16 @@ def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ..
         notes = [notes]
     if not isinstance(notes, list):
         raise (where / "notes").error(f"expected a list of strings, got {json.dumps(notes)}")
+    evaluation = _dataclass(Evaluation, raw.get("evaluation", {}), where / "evaluation")
+    if evaluation.generated_digits and getattr(dataset, "name", None) != "mnist":
+        raise (where / "evaluation" / "generated_digits").error(
+            f"{evaluation.generated_digits}: the digit classifier judges MNIST samples only (this dataset is "
+            f"{getattr(dataset, 'name', None) or dataset.source!r}); valid here: 0")
     return Experiment(
         name=name, dataset=dataset, architecture=architectures.ARCHITECTURES[arch_name],
         latent=_latent(raw["latent"], where / "latent"), train=_dataclass(Train, raw["train"], where / "train"),
         mode=mode, leaky_slope=slope, logging=_dataclass(Logging, raw.get("logging", {}), where / "logging"),
-        evaluation=_dataclass(Evaluation, raw.get("evaluation", {}), where / "evaluation"),
+        evaluation=evaluation,
         paper=_value(raw.get("paper", ""), str, {}, where / "paper"),
         notes=tuple(_value(n, str, {}, where / "notes" / i) for i, n in enumerate(notes)),
         overrides=tuple(overrides), changes=tuple(changes), source=source)

@@ -16,7 +16,7 @@ statistic)|; codes are assigned to factors one-to-one to maximise the total scor
 by eye.
 """
 
-from typing import Dict, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -102,6 +102,59 @@ def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width
     }
 
 
+def generation_accuracy(model, code_name: str, classify: Callable[[np.ndarray], np.ndarray],
+                        rows: int = 1000, seed: int = 4321, num_labels: int = 10) -> dict:
+    """Which digit G draws for each category of ``code_name``: a measure of the code independent of Q.
+
+    For each category j, ``rows`` samples with j set and z and the other codes from the prior
+    (``inference.sample`` with seed ``seed + j``) are labelled by ``classify`` (images in [0, 1] ->
+    labels; the project's digit classifier). Categories are matched one-to-one to labels by the
+    Hungarian algorithm on the counts; the generation accuracy is the fraction of samples drawn as
+    their category's matched label.
+
+    Returns:
+      {"accuracy", "digits_covered" (labels that are the most frequent of some category),
+       "purity" [k] (each category's most frequent label's share), "category_to_label" [k] (matched),
+       "majority_label" [k], "counts_category_by_label" [k, num_labels], "rows", "seed"}.
+    """
+    code = model.spec.code(code_name)
+    counts = np.zeros((code.k, num_labels), np.int64)
+    for j in range(code.k):
+        images = inference.to_unit_range(inference.sample(model, rows, seed + j, {code_name: j}),
+                                         model.arch.output_activation)
+        counts[j] = np.bincount(np.asarray(classify(images), np.int64), minlength=num_labels)[:num_labels]
+    cat, lab = linear_sum_assignment(-counts)
+    category_to_label = np.full(code.k, -1, np.int64)
+    category_to_label[cat] = lab
+    return {
+        "accuracy": float(counts[cat, lab].sum() / counts.sum()),
+        "digits_covered": int(len(set(counts.argmax(axis=1).tolist()))),
+        "purity": np.round(counts.max(axis=1) / rows, 4).tolist(),
+        "category_to_label": category_to_label.tolist(),
+        "majority_label": counts.argmax(axis=1).tolist(),
+        "counts_category_by_label": counts.tolist(),
+        "rows": rows, "seed": seed,
+    }
+
+
+def label_free_scores(probs: np.ndarray) -> dict:
+    """What Q's posteriors ``probs`` [N, k] on real images say without labels.
+
+    ``mutual_information``: I(c; x) under Q on these images, H(mean_x q(c|x)) - mean_x H(q(c|x)) in
+    nats (at most log k): high when Q is confident on each image and uses every category alike. It is
+    the study's rule for picking a run without labels (results/mnist_study/PLAN.md). Also the two
+    terms apart: ``usage_entropy`` (H of the mean posterior) and ``mean_entropy``, and
+    ``mean_confidence`` (mean of the largest probability).
+    """
+    p = np.clip(np.asarray(probs, np.float64), 1e-12, 1.0)
+    marginal = p.mean(axis=0)
+    usage = float(-(marginal * np.log(marginal)).sum())
+    mean_entropy = float(-(p * np.log(p)).sum(axis=1).mean())
+    return {"mutual_information": round(usage - mean_entropy, 5), "usage_entropy": round(usage, 5),
+            "mean_entropy": round(mean_entropy, 5), "mean_confidence": round(float(p.max(axis=1).mean()), 5),
+            "max_nats": round(float(np.log(p.shape[1])), 5)}
+
+
 def majority_purity(predicted: np.ndarray, labels: np.ndarray, k: int) -> float:
     """Accuracy when each category is read as its most frequent label (many-to-one; k > classes)."""
     correct = 0
@@ -112,25 +165,32 @@ def majority_purity(predicted: np.ndarray, labels: np.ndarray, k: int) -> float:
     return correct / float(len(labels))
 
 
-def evaluate_run(model, settings: configs.Evaluation, test) -> dict:
+def evaluate_run(model, settings: configs.Evaluation, test, classify: Optional[Callable] = None) -> dict:
     """The evaluation an experiment asks for (``settings``: its ``configs.Evaluation``) on its test
     split (a ``data.Split``).
 
-    Always: every categorical code as a classifier when the split has labels. ``settings.factors``
-    (e.g. ("rotation", "width")): the continuous-code factor scores over ``settings.factor_rows``
-    rows of fixed latents. With known factors (shapes), ``evaluation_shapes.evaluate``: the
-    correlations of every continuous code's Q mean with every factor, and for every categorical code
-    which factors its categories separate within each class and which class G draws for each of its
-    categories (over ``settings.class_rows`` samples per category).
+    Always: for every categorical code the label-free scores of Q's posteriors on the test images
+    (``label_free``), and the code as a classifier when the split has labels (``evaluation``).
+    ``settings.generated_digits`` with ``classify`` (the digit classifier's ``predict``): every
+    categorical code's generation accuracy (``generation``). ``settings.factors`` (e.g. ("rotation",
+    "width")): the continuous-code factor scores over ``settings.factor_rows`` rows of fixed latents.
+    With known factors (shapes), ``evaluation_shapes.evaluate``: the correlations of every continuous
+    code's Q mean with every factor, and for every categorical code which factors its categories
+    separate within each class and which class G draws for each of its categories (over
+    ``settings.class_rows`` samples per category).
     """
     result = {"evaluation": {}, "continuous_factors": {}}
     if test is None:
         return result
     _, post = inference.encode(model, test.images)
+    result["label_free"] = {code.name: label_free_scores(post[code.name]["probs"]) for code in model.spec.categorical}
     if test.labels is not None:
         for code in model.spec.categorical:
             result["evaluation"][code.name] = categorical_accuracy(
                 model, code.name, test.images, test.labels, post)
+    if settings.generated_digits and classify is not None:
+        result["generation"] = {code.name: generation_accuracy(model, code.name, classify, settings.generated_digits)
+                                for code in model.spec.categorical}
     if settings.factors and model.spec.continuous:
         result["continuous_factors"] = continuous_factor_scores(model, settings.factors, rows=settings.factor_rows)
     if test.factors is not None:

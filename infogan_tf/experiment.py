@@ -11,7 +11,6 @@ import dataclasses
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from typing import Optional
@@ -20,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from infogan_tf import configs, data, evaluation, export, figures, inference, loop
+from infogan_tf import configs, data, digit_classifier, evaluation, export, figures, inference, loop, provenance
 from infogan_tf.model import InfoGAN
 
 class IncompatibleRunError(ValueError):
@@ -33,18 +32,6 @@ class Run:
     run_dir: str
     model: InfoGAN
     metrics: dict
-
-
-def git_commit() -> str:
-    try:
-        here = os.path.dirname(os.path.abspath(__file__))
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, check=True).stdout.strip()
-        return sha + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def saved_experiment(run_dir: str) -> Optional[configs.Experiment]:
@@ -137,6 +124,10 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
     _write_json(os.path.join(run_dir, "config.json"),
                 {"experiment": exp.to_dict(), "seed": seed, "num_train_images": len(train.images)})
 
+    # The judge of generation accuracy, trained (once, then cached) before the model is built.
+    classifier = (digit_classifier.load_or_train(train, test)
+                  if exp.evaluation.generated_digits and exp.latent.categorical else None)
+    classify = classifier.predict if classifier else None
     model = InfoGAN(exp, seed=seed, jit_compile=jit_compile)
     act = model.arch.output_activation
     cat_codes = [c.name for c in model.spec.categorical] if test.labels is not None else []
@@ -146,8 +137,13 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         _, post = inference.encode(model, test.images)  # once for every categorical code
         for code in cat_codes:
             acc = evaluation.categorical_accuracy(model, code, test.images, test.labels, post)["accuracy"]
-            logging.info("step %d: %s as a classifier, test accuracy %.4f", step, code, acc)
             out[f"eval/{code}_accuracy"] = acc
+            text = f"step {step}: {code} as a classifier, test accuracy {acc:.4f}"
+            if classify is not None:
+                gen = evaluation.generation_accuracy(model, code, classify, exp.evaluation.generated_digits)
+                out[f"eval/{code}_generation_accuracy"] = gen["accuracy"]
+                text += f"; generation accuracy {gen['accuracy']:.4f} ({gen['digits_covered']} digits drawn)"
+            logging.info("%s", text)
         return out
 
     t0 = time.time()
@@ -156,7 +152,7 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         # The same evaluation on the freshly initialised networks (the seed fixes them): what chance
         # and network structure alone give, e.g. an untrained Q's means already correlate with x/y.
         logging.info("%s: evaluating the untrained networks (the baseline)", name)
-        _write_json(baseline_path, evaluation.evaluate_run(model, exp.evaluation, test))
+        _write_json(baseline_path, evaluation.evaluate_run(model, exp.evaluation, test, classify))
     log = exp.logging
     last = loop.fit(
         model, lambda start: data.training_batches(train.images, model.batch_size, seed, start, act),
@@ -176,14 +172,14 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
         return Run(exp, run_dir, model, previous)
 
-    results = evaluation.evaluate_run(model, exp.evaluation, test)
+    results = evaluation.evaluate_run(model, exp.evaluation, test, classify)
     metrics = {
         "experiment": name, "overrides": list(exp.overrides), "run_name": exp.run_name, "seed": seed,
         "evaluation_settings": settings,
         "step": int(model.step),
         "train_wall_seconds": round(float(model.train_seconds.numpy()), 1),
         "this_invocation_seconds": round(time.time() - t0, 1),
-        "commit": git_commit(), "command": command,
+        "commit": provenance.git_commit(), "command": command, "cpu": provenance.cpu_model(),
         "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
         "final_logged": last, "jit_compile": jit_compile, **results,
     }
@@ -195,6 +191,11 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
             metrics["untrained"] = json.load(f)
     for c, r in results["evaluation"].items():
         logging.info("%s: %s test accuracy %.4f (error %.2f%%)", name, c, r["accuracy"], 100 * r["error"])
+    for c, r in (results.get("generation") or {}).items():
+        logging.info("%s: %s generation accuracy %.4f, %d digits drawn, purity per category %s", name, c,
+                     r["accuracy"], r["digits_covered"], r["purity"])
+    if results.get("generation"):
+        metrics["digit_classifier"] = classifier.record
     if results["continuous_factors"]:
         logging.info("%s: continuous codes by factor %s, scores %s", name,
                      results["continuous_factors"]["assignment"], results["continuous_factors"]["scores"])

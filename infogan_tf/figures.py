@@ -145,12 +145,17 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
                   if mapped else f"{code}: one category per column")
         acc = run.metrics.get("evaluation", {}).get(code, {}).get("accuracy")
         subtitle = f"{code} as a classifier: test accuracy {acc:.4f}" if acc is not None else None
+        gen = (run.metrics.get("generation") or {}).get(code)
+        if gen and subtitle:
+            subtitle += (f"; G's samples classified as their category's digit: {gen['accuracy']:.4f} "
+                         f"({gen['digits_covered']} of 10 digits drawn; generation accuracy)")
         if not fig.order_by_label:
             subtitle = (f"{code} named in the config (the paper chose its code after training; the sheet "
                         f"of every code is {run.experiment.name}_codes.png; --code overrides)")
         save_traversal(grid, path, fig.title, labels, xlabel,
                        "rows: fixed z and other codes", subtitle)
-        info.update(code=code, column_categories=order, column_labels=labels, accuracy=acc)
+        info.update(code=code, column_categories=order, column_labels=labels, accuracy=acc,
+                    generation_accuracy=gen["accuracy"] if gen else None)
         return info
     if kind == "codes":
         save_code_sheet(run, path, fig.title, seed=seed)

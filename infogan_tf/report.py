@@ -81,6 +81,21 @@ def summary(results_dir: str) -> str:
                     + (f" The untrained networks: accuracy {base['accuracy']:.4f}, purity {base['majority_purity']:.4f}."
                        if base and "majority_purity" in base else ""),
                     ""] + _confusion_table(ev)
+        for code, g in (m.get("generation") or {}).items():
+            judge = m.get("digit_classifier") or {}
+            out += ["", f"### {name}: which digit G draws for each category of {code} (generation accuracy)", "",
+                    f"Generation accuracy {g['accuracy']:.4f}: {g['rows']} samples per category, the other latents "
+                    f"from the prior, labelled by the project's digit classifier"
+                    + (f" ({100 * judge['test_accuracy']:.2f}% on the real test images)" if judge else "")
+                    + f"; categories matched one-to-one to digits. {g['digits_covered']} of 10 digits are the most "
+                    f"frequent of some category.", "",
+                    "| category | matched digit | most frequent digit | purity |", "|---|---|---|---|"]
+            for j, (d, top, p) in enumerate(zip(g["category_to_label"], g["majority_label"], g["purity"])):
+                out.append(f"| {j} | {d} | {top} | {p:.3f} |")
+        for code, lf in (m.get("label_free") or {}).items():
+            out += ["", f"{name}: {code} without labels, Q on the real test images: I(c; x) = "
+                    f"{lf['mutual_information']:.4f} of {lf['max_nats']:.4f} nats (usage entropy "
+                    f"{lf['usage_entropy']:.4f}, mean confidence {lf['mean_confidence']:.4f})."]
         cf = m.get("continuous_factors")
         if cf:
             base_cf = untrained.get("continuous_factors") or {}

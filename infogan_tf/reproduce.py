@@ -17,28 +17,37 @@ import time
 
 from absl import app, flags, logging
 
-flags.DEFINE_string("figure", None, "Figure or group to reproduce, e.g. mnist_rotation or all_mnist.")
-flags.DEFINE_multi_string("set", [], "Override a config value of every experiment the figure needs, validated "
-                          "like the file: --set train.lambda_disc=2 --set latent.codes.c2.learn_std=true (repeatable; "
-                          "the value is JSON or else a string). A run with overrides is a run of its own.")
-flags.DEFINE_integer("steps", None, "Training iterations per experiment: short for --set train.steps=N.")
-flags.DEFINE_integer("batch_size", None, "Batch size: short for --set train.batch_size=N.")
-flags.DEFINE_integer("seed", 0, "Seed for initialisation, latents and data order.")
-flags.DEFINE_string("logdir", "runs", "Where run directories (checkpoints, TensorBoard logs) go; point tensorboard --logdir here.")
-flags.DEFINE_string("output_dir", "results", "Where figure PNGs and their JSON records go.")
-flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, else TFDS's default).")
-flags.DEFINE_string("config_dir", None, "Directory of experiment/figure JSON configs (default: paper_configs).")
-flags.DEFINE_string("code", None, "Override which code a traversal figure varies, e.g. c3.")
-flags.DEFINE_bool("retrain", False, "Discard existing runs of the needed experiments and train again.")
-flags.DEFINE_bool("reevaluate", False, "Evaluate runs already trained to their steps again instead of "
-                  "reusing their metrics.json (e.g. after an update added measurements); the record keeps the "
-                  "training command under trained_by.")
-flags.DEFINE_bool("xla", True, "Compile the train step with XLA (jit_compile). Unless given, each experiment "
-                  "follows its config (train.xla; true unless the config says false, as svhn and celeba do).")
-flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
-flags.DEFINE_bool("download", True, "Let TFDS download a dataset that is not prepared in the data dir.")
-flags.DEFINE_bool("list", False, "List the figures and groups and exit.")
 FLAGS = flags.FLAGS
+
+
+def define_flags():
+    """Defines the runner's flags, once. They are defined when the runner runs, not on import: other
+    modules (the sweep, the benchmark) have flags of the same names."""
+    if "figure" in FLAGS:
+        return
+    flags.DEFINE_string("figure", None, "Figure or group to reproduce, e.g. mnist_rotation or all_mnist.")
+    flags.DEFINE_string("experiment", None, "Instead of a figure: train (or resume, or reuse), evaluate and export one "
+                        "experiment, e.g. mnist; writes its metrics and its sheet of every code. One seed of a sweep.")
+    flags.DEFINE_multi_string("set", [], "Override a config value of every experiment the figure needs, validated "
+                              "like the file: --set train.lambda_disc=2 --set latent.codes.c2.learn_std=true (repeatable; "
+                              "the value is JSON or else a string). A run with overrides is a run of its own.")
+    flags.DEFINE_integer("steps", None, "Training iterations per experiment: short for --set train.steps=N.")
+    flags.DEFINE_integer("batch_size", None, "Batch size: short for --set train.batch_size=N.")
+    flags.DEFINE_integer("seed", 0, "Seed for initialisation, latents and data order.")
+    flags.DEFINE_string("logdir", "runs", "Where run directories (checkpoints, TensorBoard logs) go; point tensorboard --logdir here.")
+    flags.DEFINE_string("output_dir", "results", "Where figure PNGs and their JSON records go.")
+    flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, else TFDS's default).")
+    flags.DEFINE_string("config_dir", None, "Directory of experiment/figure JSON configs (default: paper_configs).")
+    flags.DEFINE_string("code", None, "Override which code a traversal figure varies, e.g. c3.")
+    flags.DEFINE_bool("retrain", False, "Discard existing runs of the needed experiments and train again.")
+    flags.DEFINE_bool("reevaluate", False, "Evaluate runs already trained to their steps again instead of "
+                      "reusing their metrics.json (e.g. after an update added measurements); the record keeps the "
+                      "training command under trained_by.")
+    flags.DEFINE_bool("xla", True, "Compile the train step with XLA (jit_compile). Unless given, each experiment "
+                      "follows its config (train.xla; true unless the config says false, as svhn and celeba do).")
+    flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
+    flags.DEFINE_bool("download", True, "Let TFDS download a dataset that is not prepared in the data dir.")
+    flags.DEFINE_bool("list", False, "List the figures and groups and exit.")
 
 
 class UsageError(app.UsageError):
@@ -48,8 +57,13 @@ class UsageError(app.UsageError):
 def _validate(registry):
     if FLAGS.list:
         return
-    if FLAGS.figure is None:
-        raise UsageError(f"--figure is required. Valid values: {', '.join(registry.valid_figure_names())}")
+    if FLAGS.figure is None and FLAGS.experiment is None:
+        raise UsageError(f"--figure is required (or --experiment). Valid values: "
+                         f"{', '.join(registry.valid_figure_names())}")
+    if FLAGS.figure is not None and FLAGS.experiment is not None:
+        raise UsageError(f"--figure={FLAGS.figure} and --experiment={FLAGS.experiment}: give one of them")
+    if FLAGS.experiment is not None and FLAGS.code is not None:
+        raise UsageError("--code applies to a traversal figure, not to --experiment")
     for flag in ("steps", "batch_size"):
         value = getattr(FLAGS, flag)
         if value is not None and value < 1:
@@ -82,8 +96,8 @@ def main(argv):
             for name, members in sorted(registry.groups.items()):
                 print(f"{name:24s} group: {', '.join(members)}")
             return 0
-        names = registry.expand(FLAGS.figure)
-        experiments = {}
+        names = registry.expand(FLAGS.figure) if FLAGS.figure else []
+        experiments = {FLAGS.experiment: registry.experiment(FLAGS.experiment, overrides())} if FLAGS.experiment else {}
         for name in names:
             for exp in registry.figure_experiments(name):
                 if exp not in experiments:
@@ -100,7 +114,7 @@ def main(argv):
             raise UsageError(f"--code={FLAGS.code}: figure {names[0]} varies a {fig.kind} code; "
                              f"valid: {', '.join(codes)}")
 
-    from infogan_tf import data, experiment, figures, loop  # noqa: E402
+    from infogan_tf import data, experiment, figures, loop, provenance  # noqa: E402
 
     runs = {}
     started = time.time()
@@ -136,7 +150,7 @@ def main(argv):
         fig_changes = sorted({c for r in fig_runs for c in r.experiment.changes})
         info = figures.render(fig, runs, FLAGS.output_dir, code_override=FLAGS.code,
                               stem=name + configs.override_suffix(fig_changes))
-        info.update(command=command, commit=experiment.git_commit(), seed=FLAGS.seed,
+        info.update(command=command, commit=provenance.git_commit(), seed=FLAGS.seed,
                     overrides=sorted({o for r in fig_runs for o in r.experiment.overrides}),
                     experiments={r.experiment.name: {k: r.metrics.get(k) for k in
                                                      ("step", "train_wall_seconds", "commit", "command")}
@@ -150,6 +164,7 @@ def main(argv):
 
 
 def run():
+    define_flags()
     app.run(lambda argv: sys.exit(main(argv)))
 
 

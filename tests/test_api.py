@@ -22,7 +22,7 @@ VALUES = [-2.0, 0.0, 1.5]
 def run(registry, mnist_data_dir, tmp_path_factory):
     """One tiny MNIST run (2 iterations at batch 16), evaluated and exported, shared by the module."""
     exp = registry.experiment("mnist", ["train.batch_size=16", "train.steps=2", "logging.image_every=2",
-                                        "evaluation.factor_rows=4"])
+                                        "evaluation.factor_rows=4", "evaluation.generated_digits=0"])
     return experiment.run_experiment(exp, seed=0, log_dir=str(tmp_path_factory.mktemp("api_runs")),
                                      data_dir=mnist_data_dir, jit_compile=False, do_export=True)
 

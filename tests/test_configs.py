@@ -232,6 +232,13 @@ def test_a_bad_override_is_rejected_like_the_file(registry, item, message):
         registry.experiment("mnist", [item])
 
 
+def test_generation_accuracy_is_for_mnist_only(registry):
+    assert registry.experiment("mnist").evaluation.generated_digits == 1000
+    with pytest.raises(configs.ConfigError, match=r"evaluation.generated_digits: 50: the digit classifier judges "
+                                                  r"MNIST samples only \(this dataset is 'svhn_cropped'\); valid here: 0"):
+        registry.experiment("svhn", ["evaluation.generated_digits=50"])
+
+
 @pytest.mark.parametrize("item", ["train.d_lr=NaN", "train.lambda_disc=Infinity", "train.beta1=-Infinity"])
 def test_non_finite_numbers_are_rejected(registry, item):
     with pytest.raises(configs.ConfigError, match="is not a finite number"):

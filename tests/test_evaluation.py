@@ -27,6 +27,22 @@ def test_hand_computed_partial_accuracy():
     assert r["category_to_label"] == [2, 0, 1]
 
 
+def test_label_free_scores_closed_forms():
+    k = 10
+    confident_even = np.eye(k)[np.arange(1000) % k]  # every image one sure category, all used alike
+    r = evaluation.label_free_scores(confident_even)
+    assert r["mutual_information"] == pytest.approx(np.log(k), abs=1e-4) and r["max_nats"] == pytest.approx(np.log(k), abs=1e-4)
+    assert r["mean_confidence"] == pytest.approx(1.0)
+    unsure = np.full((1000, k), 1.0 / k)  # Q says nothing: I = 0 although usage is even
+    r = evaluation.label_free_scores(unsure)
+    assert r["mutual_information"] == pytest.approx(0.0, abs=1e-6) and r["usage_entropy"] == pytest.approx(np.log(k), abs=1e-4)
+    one_category = np.tile(np.eye(k)[0], (1000, 1))  # sure, but of one category for every image
+    assert evaluation.label_free_scores(one_category)["mutual_information"] == pytest.approx(0.0, abs=1e-6)
+    two_merged = np.eye(k)[np.minimum(np.arange(1000) % k, 8)]  # categories 8 and 9 merged into 8
+    expected = -(0.8 * np.log(0.1) + 0.2 * np.log(0.2))
+    assert evaluation.label_free_scores(two_merged)["mutual_information"] == pytest.approx(expected, abs=1e-4)
+
+
 def test_categorical_accuracy_reports_majority_purity_and_reuses_posteriors():
     class FakeModel:
         spec = type("S", (), {"code": staticmethod(lambda name: type("C", (), {"k": 3})())})()

@@ -45,6 +45,8 @@ def _run(name, data_dir, logdir):
         overrides = ["train.steps=1", "train.batch_size=4", "logging.log_every=1", "logging.checkpoint_every=1",
                      "logging.image_every=0", "logging.eval_every=0",
                      "evaluation.factor_rows=4", "evaluation.class_rows=5"]
+        if REGISTRY.experiment(name).evaluation.generated_digits:  # MNIST: a few samples per category
+            overrides.append("evaluation.generated_digits=20")
         if isinstance(REGISTRY.experiment(name).dataset, configs.ShapesDataset):
             overrides += ["dataset.num_images=64", "dataset.num_test_images=32"]
         _RUNS[name] = experiment.run_experiment(REGISTRY.experiment(name, overrides), seed=0, log_dir=logdir,
@@ -68,7 +70,7 @@ def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
             assert run.metrics["untrained"].keys() == {
                 k for k in run.metrics
                 if k in ("evaluation", "continuous_factors", "factor_correlations", "category_factors",
-                         "generated_classes")}
+                         "generated_classes", "label_free", "generation")}
         if isinstance(run.experiment.dataset, configs.ShapesDataset):  # known factors: what c1's categories separate
             per_class = run.metrics["category_factors"]["c1"]
             assert sum(r["count"] for r in per_class.values()) == 32
