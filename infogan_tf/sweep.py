@@ -181,10 +181,11 @@ def markdown(record: dict) -> str:
     done = [r for r in rows if "error" not in r]
     cat = sorted({c for r in done for c in r["accuracy"]} | {c for r in done for c in r["label_free"]})
     li = sorted({c for r in done for c in r["final_L_I"]})
+    reached = [c for c in li if any(r["first_step_L_I_reaches_threshold"].get(c) is not None for r in done)]
     t = record["li_threshold"]
     head = (["seed"] + [f"{c} accuracy" for c in cat] + [f"{c} generation accuracy (digits drawn)" for c in cat]
             + [f"{c} label-free I(c;x)" for c in cat] + [f"final L_I {c}" for c in li]
-            + [f"first step L_I {c} >= {t:g}" for c in li] + ["CPU", "wall (min)"])
+            + [f"first step L_I {c} >= {t:g}" for c in reached] + ["CPU", "wall (min)"])
     lines = [f"# Sweep: {record['run_name']}, seeds {record['seeds_spec']}", "",
              f"Command: `{record['command']}` at commit {record['commit']}. Each seed reruns alone with the "
              f"command in `{os.path.basename(record['json'])}` (`seeds[i].command`).", "",
@@ -196,7 +197,7 @@ def markdown(record: dict) -> str:
         cells = [str(r["seed"])] + [_fmt(r["accuracy"].get(c), True) for c in cat]
         cells += [f"{_fmt(r['generation_accuracy'].get(c), True)} ({_fmt(r['digits_drawn'].get(c))})" for c in cat]
         cells += [_fmt(r["label_free"].get(c)) for c in cat] + [_fmt(r["final_L_I"][c]) for c in li]
-        cells += [_fmt(r["first_step_L_I_reaches_threshold"][c]) for c in li]
+        cells += [_fmt(r["first_step_L_I_reaches_threshold"].get(c)) for c in reached]
         cells += [r["cpu"] or "-", _fmt((r["train_wall_seconds"] or 0) / 60.0)]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| across seeds | mean ± sd | median | min | max | best seed | n |", "|---|---|---|---|---|---|---|"]
@@ -206,9 +207,10 @@ def markdown(record: dict) -> str:
                             ("first_step_L_I_reaches_threshold", f"first step L_I >= {t:g}", False)):
         for code, s in summary[key].items():
             if s:
+                best = "-" if key == "first_step_L_I_reaches_threshold" else s["best_seed"]  # higher is not better
                 lines.append(f"| {code} {label} | {_fmt(s['mean'], pct)} ± {_fmt(s['sd'], pct)} | "
                              f"{_fmt(s['median'], pct)} | {_fmt(s['min'], pct)} | {_fmt(s['max'], pct)} | "
-                             f"{s['best_seed']} | {s['n']} |")
+                             f"{best} | {s['n']} |")
     if summary["train_wall_seconds"]:
         w = summary["train_wall_seconds"]
         lines.append(f"| training wall time (min) | {w['mean'] / 60:.1f} ± {w['sd'] / 60:.1f} | {w['median'] / 60:.1f} | "

@@ -38,6 +38,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
+from infogan_tf import provenance
 
 GOLDEN = os.path.join(REPO, "tests", "golden", "mnist_first20.json")
 KEYS = ("d_loss", "d_gan_loss", "d_real", "d_fake", "g_loss", "g_gan_loss",
@@ -110,7 +111,7 @@ def test_first_20_iterations_of_mnist_match_the_golden_values(tmp_path, mnist_da
             json.dump({"what": f"history.jsonl of the first {STEPS} iterations of mnist, batch {BATCH}, seed 0, "
                                "through the runner without XLA (tests/test_golden.py)",
                        "written_by": "INFOGAN_WRITE_GOLDEN=1 python -m pytest tests/test_golden.py",
-                       "commit": commit, "cpu": _cpu_model(), "python": platform.python_version(),
+                       "commit": commit, "cpu": provenance.cpu_model(), "python": platform.python_version(),
                        "relative_difference_per_step": measured,
                        "tolerance_per_step": [tolerance(s) for s in range(1, STEPS + 1)],
                        "values": values}, f, indent=1)
@@ -127,14 +128,3 @@ def test_first_20_iterations_of_mnist_match_the_golden_values(tmp_path, mnist_da
         for step, (ours, theirs) in enumerate(zip(values[k], golden[k]), start=1):
             assert abs(ours - theirs) <= tolerance(step) * (1 + abs(theirs)), (
                 f"{k} at step {step}: {ours} against the golden {theirs} (tolerance {tolerance(step)})")
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
