@@ -152,8 +152,8 @@ def _load(stem: str) -> Optional[DigitClassifier]:
         network = keras.models.load_model(stem + ".keras", compile=False)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, json.JSONDecodeError) as e:
-        logging.warning("digit classifier: cannot read the cache %s (%s); training again", stem, e)
+    except Exception as e:  # noqa: BLE001 (a damaged .keras zip raises BadZipFile, KeyError, ...)
+        logging.warning("digit classifier: cannot read the cache %s (%r); training again", stem, e)
         return None
     if record.get("test_accuracy", 0) < MIN_TEST_ACCURACY:
         logging.warning("digit classifier: the cached one in %s is below %.1f%%; training again", stem,

@@ -2,12 +2,14 @@
 
     python -m infogan_tf.reproduce --figure=mnist_rotation
     python -m infogan_tf.reproduce --figure=all_mnist --data_dir=../shared/tensorflow_datasets
+    python -m infogan_tf.reproduce --experiment=mnist --seed=3     # one run, no figure (a sweep's seed)
     tensorboard --logdir runs
 
 Writes ``<output_dir>/<figure>.png`` with ``<figure>.json`` beside it (command, commit, seed, wall
 time, what was drawn and how it was chosen), and per experiment a run directory
 ``<log_dir>/<experiment>[@overrides]/seed<seed>/`` (checkpoints, TensorBoard logs, metrics.json,
-saved_model/); ``--set KEY=VALUE`` changes a config value of every experiment the figure needs.
+saved_model/), with ``<run name>_metrics.json`` and ``<run name>_codes.png`` (every code varied) in
+the output dir; ``--set KEY=VALUE`` changes a config value of every experiment the figure needs.
 """
 
 import json
@@ -58,8 +60,8 @@ def _validate(registry):
     if FLAGS.list:
         return
     if FLAGS.figure is None and FLAGS.experiment is None:
-        raise UsageError(f"--figure is required (or --experiment). Valid values: "
-                         f"{', '.join(registry.valid_figure_names())}")
+        raise UsageError(f"--figure is required (or --experiment). Valid figures: "
+                         f"{', '.join(registry.valid_figure_names())}; experiments: {', '.join(sorted(registry.experiments))}")
     if FLAGS.figure is not None and FLAGS.experiment is not None:
         raise UsageError(f"--figure={FLAGS.figure} and --experiment={FLAGS.experiment}: give one of them")
     if FLAGS.experiment is not None and FLAGS.code is not None:

@@ -124,9 +124,16 @@ def seed_row(seed: int, run_dir: str, threshold: float) -> dict:
         "final_L_I": {c: m["final_logged"][f"L_I/{c}"] for c in codes},
         "peak_L_I": {c: max((h[f"L_I/{c}"] for h in history if f"L_I/{c}" in h), default=None) for c in codes},
         "first_step_L_I_reaches_threshold": first,
+        "d_fake_final": m.get("final_logged", {}).get("d_fake"),
+        "d_fake_mean_last_1000": _mean([h["d_fake"] for h in history
+                                        if "d_fake" in h and h["step"] > m["step"] - 1000]),
         "cpu": m.get("cpu"), "train_wall_seconds": m.get("train_wall_seconds"), "commit": m.get("commit"),
         "num_train_images": m.get("num_train_images"), "trained_by": (m.get("trained_by") or {}).get("command"),
     }
+
+
+def _mean(xs):
+    return statistics.fmean(xs) if xs else None
 
 
 def _stats(values: dict) -> Optional[dict]:
@@ -148,6 +155,10 @@ def summarise(rows: List[dict]) -> dict:
                 "first_step_L_I_reaches_threshold"):
         codes = sorted({c for r in done for c in r[key]})
         out[key] = {c: _stats({r["seed"]: r[key].get(c) for r in done}) for c in codes}
+    if out["first_step_L_I_reaches_threshold"]:  # earlier is not "best": no best seed for it
+        for st in out["first_step_L_I_reaches_threshold"].values():
+            if st:
+                st["best_seed"] = None
     out["train_wall_seconds"] = _stats({r["seed"]: r["train_wall_seconds"] for r in done})
     pick = {}
     for code in sorted({c for r in done for c in r["label_free"]}):
@@ -185,20 +196,25 @@ def markdown(record: dict) -> str:
     t = record["li_threshold"]
     head = (["seed"] + [f"{c} accuracy" for c in cat] + [f"{c} generation accuracy (digits drawn)" for c in cat]
             + [f"{c} label-free I(c;x)" for c in cat] + [f"final L_I {c}" for c in li]
-            + [f"first step L_I {c} >= {t:g}" for c in reached] + ["CPU", "wall (min)"])
+            + [f"first logged step L_I {c} >= {t:g}" for c in reached] + ["D(G(z)), last 1,000 its", "CPU",
+                                                                         "wall (min)"])
     lines = [f"# Sweep: {record['run_name']}, seeds {record['seeds_spec']}", "",
              f"Command: `{record['command']}` at commit {record['commit']}. Each seed reruns alone with the "
              f"command in `{os.path.basename(record['json'])}` (`seeds[i].command`).", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['seed']} | failed: {r['error'].splitlines()[-1] if r['error'] else '?'} |")
+            last = [line for line in (r["error"] or "").splitlines() if line.strip()]
+            why = (last[-1] if last else f"exit {r.get('exit_code')}").replace("|", "/")
+            lines.append(f"| {r['seed']} | failed: {why} |" + " |" * (len(head) - 2))
             continue
+        if r["step"] != record.get("steps", r["step"]):
+            r = dict(r, seed=f"{r['seed']} (trained to {r['step']}, not {record['steps']})")
         cells = [str(r["seed"])] + [_fmt(r["accuracy"].get(c), True) for c in cat]
         cells += [f"{_fmt(r['generation_accuracy'].get(c), True)} ({_fmt(r['digits_drawn'].get(c))})" for c in cat]
         cells += [_fmt(r["label_free"].get(c)) for c in cat] + [_fmt(r["final_L_I"][c]) for c in li]
         cells += [_fmt(r["first_step_L_I_reaches_threshold"].get(c)) for c in reached]
-        cells += [r["cpu"] or "-", _fmt((r["train_wall_seconds"] or 0) / 60.0)]
+        cells += [_fmt(r.get("d_fake_mean_last_1000")), r["cpu"] or "-", _fmt((r["train_wall_seconds"] or 0) / 60.0)]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| across seeds | mean ± sd | median | min | max | best seed | n |", "|---|---|---|---|---|---|---|"]
     for key, label, pct in (("accuracy", "accuracy", True), ("generation_accuracy", "generation accuracy", True),
@@ -207,7 +223,7 @@ def markdown(record: dict) -> str:
                             ("first_step_L_I_reaches_threshold", f"first step L_I >= {t:g}", False)):
         for code, s in summary[key].items():
             if s:
-                best = "-" if key == "first_step_L_I_reaches_threshold" else s["best_seed"]  # higher is not better
+                best = "-" if s["best_seed"] is None else s["best_seed"]
                 lines.append(f"| {code} {label} | {_fmt(s['mean'], pct)} ± {_fmt(s['sd'], pct)} | "
                              f"{_fmt(s['median'], pct)} | {_fmt(s['min'], pct)} | {_fmt(s['max'], pct)} | "
                              f"{best} | {s['n']} |")
@@ -218,7 +234,8 @@ def markdown(record: dict) -> str:
     for code, p in summary["label_free_pick"].items():
         text = f"- **Label-free pick ({code})**: seed {p['seed']} (I(c;x) = {p['label_free']:.3f} nats)"
         if "accuracy" in p:
-            text += (f", accuracy {_fmt(p['accuracy'], True)}, rank {p['rank_by_accuracy']} of {len(done)}; the best "
+            ranked = sum(1 for r in done if r["accuracy"].get(code) is not None)
+            text += (f", accuracy {_fmt(p['accuracy'], True)}, rank {p['rank_by_accuracy']} of {ranked}; the best "
                      f"seed by accuracy is {p['best_seed']} ({_fmt(p['best_accuracy'], True)})")
         lines += ["", text + "."]
     return "\n".join(lines) + "\n"
@@ -285,6 +302,7 @@ def r_value(rows, seed, key, code):
 def run_seeds(seeds: List[int], sweep_dir: str, parallel: int) -> dict:
     """Runs each seed's command, ``parallel`` at a time; {seed: return code}. On SIGINT/SIGTERM the
     running seeds are stopped (they checkpoint) and KeyboardInterrupt is raised."""
+    parallel = min(parallel, len(seeds))
     env = dict(os.environ, **thread_env(parallel))
     queue, running, codes = list(seeds), {}, {}
     stop = []
@@ -295,7 +313,9 @@ def run_seeds(seeds: List[int], sweep_dir: str, parallel: int) -> dict:
                 seed = queue.pop(0)
                 cmd = seed_command(seed, os.path.join(sweep_dir, f"seed{seed}"))
                 log = open(os.path.join(sweep_dir, f"seed{seed}.log"), "a")
-                proc = subprocess.Popen([sys.executable] + cmd[1:], stdout=log, stderr=subprocess.STDOUT, env=env)
+                # Its own session: a Ctrl-C reaches the sweep only, which stops each seed once, with SIGTERM.
+                proc = subprocess.Popen([sys.executable] + cmd[1:], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                        start_new_session=True)
                 running[seed] = (proc, log, time.time())
                 print(f"seed {seed}: started ({' '.join(shlex.quote(a) for a in cmd)}); log {log.name}", flush=True)
             if stop:
@@ -349,19 +369,26 @@ def main(argv):
     for seed in seeds:
         run_dir = os.path.join(FLAGS.logdir, exp.run_name, f"seed{seed}")
         cmd = " ".join(shlex.quote(a) for a in seed_command(seed, os.path.join(sweep_dir, f"seed{seed}")))
+        row = None
         if codes.get(seed) == 0:
-            row = seed_row(seed, run_dir, FLAGS.li_threshold)
-        else:
+            try:
+                row = seed_row(seed, run_dir, FLAGS.li_threshold)
+            except (OSError, ValueError, KeyError) as e:  # a damaged record: the other seeds still count
+                row = {"seed": seed, "error": f"cannot read the records in {run_dir}: {e!r}", "exit_code": 0}
+        if row is None:
             with open(os.path.join(sweep_dir, f"seed{seed}.log")) as f:
                 tail = f.read()[-1500:]
             row = {"seed": seed, "error": tail, "exit_code": codes.get(seed)}
         rows.append(dict(row, command=cmd))
-    env = thread_env(FLAGS.parallel)
-    stem = os.path.join(sweep_dir, f"sweep_seeds{spec}")
+    env = thread_env(min(FLAGS.parallel, len(seeds)))
+    # The run name leaves out train.steps: a sweep of other length gets a record of its own.
+    default_steps = configs.Registry(FLAGS.config_dir).experiment(FLAGS.experiment, list(FLAGS.set)).train.steps
+    stem = os.path.join(sweep_dir, f"sweep_seeds{spec}" + ("" if exp.train.steps == default_steps
+                                                          else f"_steps{exp.train.steps}"))
     record = {
         "experiment": exp.name, "run_name": exp.run_name, "overrides": list(exp.overrides), "seeds_spec": spec,
         "command": command, "commit": provenance.git_commit(), "cpu": provenance.cpu_model(),
-        "parallel": FLAGS.parallel, "child_environment": env, "li_threshold": FLAGS.li_threshold,
+        "parallel": FLAGS.parallel, "child_environment": env, "steps": exp.train.steps, "li_threshold": FLAGS.li_threshold,
         "paper_accuracy": 0.95 if getattr(exp.dataset, "name", None) == "mnist" else None,
         "sweep_wall_seconds": round(time.time() - started, 1), "json": stem + ".json",
         "seeds": rows,

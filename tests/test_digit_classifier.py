@@ -47,6 +47,9 @@ def test_an_unreadable_cache_is_trained_again(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "digit_classifier_v1_n7.json").read_text())["test_accuracy"] == 0.99
     monkeypatch.setattr(digit_classifier, "train", _stub(0.5))  # now cached: not trained again
     assert digit_classifier.load_or_train(split, split, str(tmp_path)).test_accuracy == 0.99
+    (tmp_path / "digit_classifier_v1_n7.keras").write_bytes(b"PK\x03\x04 cut short")  # a good record, a bad model
+    monkeypatch.setattr(digit_classifier, "train", _stub(0.991))
+    assert digit_classifier.load_or_train(split, split, str(tmp_path)).test_accuracy == 0.991
 
 
 def test_a_classifier_below_the_bar_is_refused(tmp_path, monkeypatch):

@@ -37,6 +37,21 @@ def test_summary_statistics_and_the_label_free_pick():
     assert pick["best_seed"] == 1 and pick["best_accuracy"] == 0.95
 
 
+def test_a_failed_seed_is_a_row_of_its_own_and_an_all_failed_sweep_still_writes(tmp_path):
+    ok = {"seed": 0, "step": 5, "accuracy": {"c1": 0.9}, "generation_accuracy": {}, "digits_drawn": {},
+          "label_free": {"c1": 2.0}, "final_L_I": {"c1": 2.2}, "peak_L_I": {"c1": 2.3},
+          "first_step_L_I_reaches_threshold": {"c1": None}, "d_fake_mean_last_1000": 0.3, "cpu": "x",
+          "train_wall_seconds": 6.0, "run_dir": str(tmp_path)}
+    failed = {"seed": 1, "error": "Traceback ...\nValueError: bad | value\n\n", "exit_code": 1}
+    for rows in ([ok, failed], [failed]):
+        record = {"run_name": "mnist", "seeds_spec": "0-1", "command": "c", "commit": "abc", "json": "x.json",
+                  "li_threshold": 2.0, "steps": 5, "seeds": rows, "summary": sweep.summarise(rows)}
+        table = sweep.markdown(record)
+        assert "| 1 | failed: ValueError: bad / value |" in table
+        assert sweep.plot(record, str(tmp_path / "p.png")) and (tmp_path / "p.png").stat().st_size > 1000
+    assert record["summary"]["accuracy"] == {} and record["summary"]["label_free_pick"] == {}
+
+
 def _sweep(args, **kw):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     return subprocess.Popen([sys.executable, "-m", "infogan_tf.sweep"] + args, cwd=REPO, env=env,
@@ -69,11 +84,14 @@ def test_a_sweep_of_two_seeds_is_interrupted_resumed_and_recorded(mnist_data_dir
 
     # Again, two at a time: seed 0 resumes where it stopped, seed 1 trains.
     steps = saved + 2
+    before = len(logs[0].read_text())  # the log is appended to: read the second attempt alone
     proc = _sweep(base + [f"--steps={steps}", "--parallel=2"])
     console, _ = proc.communicate(timeout=600)
     assert proc.returncode == 0, console[-3000:]
-    assert f"at step {saved}" in logs[0].read_text() and "resumed" not in logs[1].read_text()
-    stem = sweep_dir / "sweep_seeds0-1"
+    second = logs[0].read_text()[before:]
+    assert "resumed from" in second and f"at step {saved}" in second and f"step {saved + 1}/{steps}" in second
+    assert "step 1/" not in second and "resumed" not in logs[1].read_text()
+    stem = sweep_dir / f"sweep_seeds0-1_steps{steps}"  # not the config's 5,000: a record of its own
     record = json.loads(stem.with_suffix(".json").read_text())
     assert [r["seed"] for r in record["seeds"]] == [0, 1] and record["parallel"] == 2
     assert record["child_environment"]["TF_NUM_INTRAOP_THREADS"] == str(max(1, os.cpu_count() // 2))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The study of PLAN.md, in its order: A and B in alternating blocks of two seeds, then C, F and
-# Figure 1, then each setting's full record. Run from the repository root. Rerunning resumes: a seed
+# Figure 1, then each setting's full record. Run from the repository root, in the environment of
+# requirements.txt (`python` is the one on PATH). Rerunning resumes: a seed
 # that is done is reused, an interrupted one resumes from its checkpoint. PARALLEL (default 2, as
 # PLAN.md's probe chose; see PROGRESS.md) is the sweep's --parallel.
 set -euo pipefail
@@ -12,7 +13,13 @@ C1=(--experiment=mnist --set=latent.codes.c2.learn_std=true --set=latent.codes.c
 C2=(--experiment=mnist --set=leaky_slope=0.1)
 C3=(--experiment=mnist --set=train.lambda_cont=0.1)
 F=(--experiment=mnist_paper --set=train.lambda_cont=1.0)
-sweep() { python -m infogan_tf.sweep "${common[@]}" "$@"; }
+# A block with a failed seed is reported and the study goes on; an interruption (exit 130) stops it.
+sweep() {
+  local rc=0
+  python -m infogan_tf.sweep "${common[@]}" "$@" || rc=$?
+  if [ "$rc" -eq 130 ]; then exit 130; fi
+  if [ "$rc" -ne 0 ]; then echo "run.sh: sweep $* failed (exit $rc); going on" >&2; fi
+}
 
 for block in 0-1 2-3 4-5 6-7 8-9; do
   sweep "${A[@]}" --seeds="$block"
