@@ -8,6 +8,11 @@ updates the discriminator and Q (Q's head and the trunk it shares with D) on
 then a G step on the non-saturating G loss - sum_j lambda_j L_I(c_j), each with a freshly sampled
 latent batch. In ``gan`` mode (the paper's baseline) the D step is the same, so Q is still trained,
 but G's loss has no L_I term.
+
+Under a mixed-precision ``train.precision`` the networks compute in 16 bits and return float32, so
+the losses, L_I, the gradients' updates and Adam's moments are float32; "mixed_float16" also scales
+each loss (Keras' dynamic ``LossScaleOptimizer``: a step whose gradients overflow is skipped and the
+scale halved).
 """
 
 from typing import Dict
@@ -38,12 +43,12 @@ class InfoGAN(tf.Module):
         self.joint_batch_norm = train.d_batch_norm == "joint"
         self.give_g_information = experiment.mode == "infogan"
         keras.utils.set_random_seed(seed)
-        self.generator = networks.Generator(self.arch, self.spec.input_dim)
-        self.discriminator = networks.DiscriminatorQ(self.arch, self.spec.q_dim, experiment.leaky_slope)
-        self.d_optimizer = keras.optimizers.Adam(
-            train.d_lr, beta_1=train.beta1, beta_2=train.beta2, epsilon=train.epsilon)
-        self.g_optimizer = keras.optimizers.Adam(
-            train.g_lr, beta_1=train.beta1, beta_2=train.beta2, epsilon=train.epsilon)
+        self.precision = train.precision
+        self.generator = networks.Generator(self.arch, self.spec.input_dim, precision=train.precision)
+        self.discriminator = networks.DiscriminatorQ(self.arch, self.spec.q_dim, experiment.leaky_slope,
+                                                     precision=train.precision)
+        self.d_optimizer = _optimizer(train.d_lr, train)
+        self.g_optimizer = _optimizer(train.g_lr, train)
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
         self.lambdas = {c.name: train.lambda_disc if c.kind == "categorical" else train.lambda_cont
@@ -62,8 +67,9 @@ class InfoGAN(tf.Module):
             info = self.spec.information(codes, q_params)
             gan_loss = losses.discriminator_gan_loss(real_logits, fake_logits)
             loss = gan_loss + losses.information_penalty(info, self.lambdas)
+            scaled = self.d_optimizer.scale_loss(loss)  # the loss itself unless float16 scales it
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return {"d_loss": loss, "d_gan_loss": gan_loss,
                 "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
                 "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
@@ -80,8 +86,9 @@ class InfoGAN(tf.Module):
             loss = gan_loss
             if self.give_g_information:
                 loss += losses.information_penalty(self.spec.information(codes, q_params), self.lambdas)
+            scaled = self.g_optimizer.scale_loss(loss)
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return {"g_loss": loss, "g_gan_loss": gan_loss}
 
     def _train_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
@@ -125,3 +132,9 @@ class InfoGAN(tf.Module):
             generator=self.generator, discriminator=self.discriminator,
             d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer,
             rng=self.rng, step=self.step, train_seconds=self.train_seconds)
+
+
+def _optimizer(learning_rate: float, train) -> keras.optimizers.Optimizer:
+    """Adam with the config's settings; under "mixed_float16" inside a dynamic loss scale."""
+    adam = keras.optimizers.Adam(learning_rate, beta_1=train.beta1, beta_2=train.beta2, epsilon=train.epsilon)
+    return keras.optimizers.LossScaleOptimizer(adam) if train.precision == "mixed_float16" else adam
