@@ -20,7 +20,8 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from infogan_tf import configs, data, digit_classifier, evaluation, export, figures, inference, loop, provenance
+from infogan_tf import (configs, data, digit_classifier, distribute, evaluation, export, figures, inference, loop,
+                        provenance)
 from infogan_tf.model import InfoGAN
 
 class IncompatibleRunError(ValueError):
@@ -91,7 +92,8 @@ def _summary_images(model, step, writer):
 
 def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: Optional[str] = None,
                    retrain: bool = False, jit_compile: Optional[bool] = None, do_export: bool = True,
-                   download: bool = True, reevaluate: bool = False, command: Optional[str] = None) -> Run:
+                   download: bool = True, reevaluate: bool = False, command: Optional[str] = None,
+                   strategy: Optional[tf.distribute.Strategy] = None) -> Run:
     """Trains (or resumes, or reuses) the experiment ``exp`` and evaluates and exports it.
 
     A run already trained to its steps and evaluated is reused as it is; ``reevaluate`` evaluates it
@@ -100,14 +102,23 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
     Args:
       jit_compile: XLA on or off; None takes the config's ``train.xla``.
       command: the command line to record (default: this process's, as the runner's).
+      strategy: train data-parallel under this ``tf.distribute`` strategy (``distribute.make_strategy``);
+        None: one device.
     Raises:
-      configs.ConfigError: the batch size is larger than the training split.
+      configs.ConfigError: the batch size is larger than the training split, or does not split over
+        the strategy's replicas.
       IncompatibleRunError: the run directory holds a run of other settings.
       loop.CheckpointError: the run directory's checkpoints are all damaged.
     """
     jit_compile = exp.train.xla if jit_compile is None else bool(jit_compile)
     command = command or " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
     name = exp.name
+    replicas = strategy.num_replicas_in_sync if strategy else 1
+    if exp.train.batch_size % replicas:
+        raise configs.ConfigError(
+            f"train.batch_size={exp.train.batch_size} (--batch_size, --set train.batch_size or the config "
+            f"{exp.source}) does not split over the {replicas} replicas of --strategy=mirrored "
+            f"({', '.join(strategy.extended.worker_devices)}); valid: a multiple of {replicas}")
     train = data.load_dataset(exp.dataset, "train", data_dir, download)
     test = data.load_dataset(exp.dataset, "test", data_dir, download)
     if exp.train.batch_size > len(train.images):
@@ -141,7 +152,7 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
     classify = (lambda images: load_classifier().predict(images)) if wants_generation else None
     if wants_generation and not (evaluated and previous.get("step") == exp.train.steps):
         load_classifier()
-    model = InfoGAN(exp, seed=seed, jit_compile=jit_compile)
+    model = InfoGAN(exp, seed=seed, jit_compile=jit_compile, strategy=strategy)
     act = model.arch.output_activation
     cat_codes = [c.name for c in model.spec.categorical] if test.labels is not None else []
     final = {}  # the evaluation of the last step: computed once, for TensorBoard and for metrics.json
@@ -196,7 +207,8 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         "this_invocation_seconds": round(time.time() - t0, 1),
         "commit": provenance.git_commit(), "command": command, "cpu": provenance.cpu_model(),
         "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
-        "final_logged": last, "jit_compile": jit_compile, "precision": exp.train.precision, **results,
+        "final_logged": last, "jit_compile": model.jit_compile, "precision": exp.train.precision,
+        "strategy": distribute.describe(strategy), **results,
     }
     if previous.get("step") == int(model.step):  # evaluated again: keep what trained it on record
         metrics["trained_by"] = previous.get("trained_by") or {

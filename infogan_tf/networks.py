@@ -41,9 +41,9 @@ def _deconv(layer: Layer, name, dtype):
         bias_initializer="zeros", name=name, dtype=dtype)
 
 
-def _batch_norm(name, dtype):
+def _batch_norm(name, dtype, synchronized):
     return keras.layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5,
+        momentum=0.9, epsilon=1e-5, synchronized=synchronized,
         gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02),
         beta_initializer="zeros", name=name, dtype=dtype)
 
@@ -56,9 +56,11 @@ def _activation(act, leaky_slope, name, dtype):
     return keras.layers.Activation(act, name=name, dtype=dtype)
 
 
-def build_stack(rows, name, q_dim=None, leaky_slope=0.01, precision="float32") -> keras.Sequential:
+def build_stack(rows, name, q_dim=None, leaky_slope=0.01, precision="float32",
+                synchronized_bn=False) -> keras.Sequential:
     """A keras.Sequential of table rows: each row's layer, then batch norm, then activation, every
-    layer under the Keras dtype policy ``precision`` (``configs.PRECISIONS``)."""
+    layer under the Keras dtype policy ``precision`` (``configs.PRECISIONS``). ``synchronized_bn``:
+    batch norm takes its statistics over all replicas of a ``tf.distribute`` strategy."""
     dtype = precision
     layers = []
     for i, row in enumerate(rows):
@@ -79,7 +81,7 @@ def build_stack(rows, name, q_dim=None, leaky_slope=0.01, precision="float32") -
         else:
             raise ValueError(f"row {i} of {name}: unknown layer kind {row.kind!r}")
         if row.bn:
-            layers.append(_batch_norm(f"bn{i}", dtype))
+            layers.append(_batch_norm(f"bn{i}", dtype, synchronized_bn))
         if row.act is not None:
             layers.append(_activation(row.act, leaky_slope, f"{row.act}{i}", dtype))
     return keras.Sequential(layers, name=name)
@@ -88,11 +90,12 @@ def build_stack(rows, name, q_dim=None, leaky_slope=0.01, precision="float32") -
 class Generator(keras.Model):
     """G(z, c): the concatenated latent vector [B, input_dim] to float32 images [B, H, W, C]."""
 
-    def __init__(self, arch: Architecture, input_dim: int, precision: str = "float32", **kwargs):
+    def __init__(self, arch: Architecture, input_dim: int, precision: str = "float32", synchronized_bn: bool = False,
+                 **kwargs):
         super().__init__(name=kwargs.pop("name", "generator"), **kwargs)
         self.arch = arch
         self.input_dim = input_dim
-        self.net = build_stack(arch.generator, name="layers", precision=precision)
+        self.net = build_stack(arch.generator, name="layers", precision=precision, synchronized_bn=synchronized_bn)
         self(tf.zeros([2, input_dim]))  # create the variables
 
     def call(self, latent, training=False):
@@ -104,13 +107,14 @@ class DiscriminatorQ(keras.Model):
     parameters), as in the official code, where Q's layers sit on D's last hidden layer."""
 
     def __init__(self, arch: Architecture, q_dim: int, leaky_slope: float = 0.01, precision: str = "float32",
-                 **kwargs):
+                 synchronized_bn: bool = False, **kwargs):
         super().__init__(name=kwargs.pop("name", "discriminator_q"), **kwargs)
         self.arch = arch
         self.q_dim = q_dim
-        self.trunk = build_stack(arch.trunk, "trunk", leaky_slope=leaky_slope, precision=precision)
-        self.d_head = build_stack(arch.d_head, "d_head", leaky_slope=leaky_slope, precision=precision)
-        self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, leaky_slope=leaky_slope, precision=precision)
+        stack = dict(leaky_slope=leaky_slope, precision=precision, synchronized_bn=synchronized_bn)
+        self.trunk = build_stack(arch.trunk, "trunk", **stack)
+        self.d_head = build_stack(arch.d_head, "d_head", **stack)
+        self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, **stack)
         self(tf.zeros([2] + list(arch.image_shape)))  # create the variables
 
     def call(self, images, training=False):
