@@ -442,7 +442,8 @@ def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: i
     """Times one architecture at one XLA setting and precision; ``reference`` (mnist only) also times
     ``reference_step.ReferenceStep`` alternated with the project's step (``result["reference"]``)."""
     if reference and arch_name != "mnist":
-        raise ValueError(f"the reference step is the MNIST networks' (Table 1), not {arch_name}'s")
+        raise ValueError(f"--reference: the reference step is the MNIST networks' (Table 1), not {arch_name}'s; "
+                         "valid with it: --architecture=mnist")
     import numpy as np
     import tensorflow as tf
 

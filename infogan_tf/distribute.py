@@ -23,19 +23,21 @@ def split_cpu(n: int) -> None:
     Raises:
       RuntimeError: TensorFlow's devices are already initialised, with what to do.
     """
+    if n < 1:
+        raise ValueError(f"--cpu_devices={n}: must be a positive number of logical devices")
     cpu = tf.config.list_physical_devices("CPU")[0]
     try:
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
     except RuntimeError as e:
         if len(tf.config.list_logical_devices("CPU")) == n:
             return  # already split this way
-        raise RuntimeError(f"cannot split the CPU into {n} logical devices after TensorFlow has started ({e}); "
-                           "call split_cpu first, before any operation runs") from None
+        raise RuntimeError(f"--cpu_devices={n}: cannot split the CPU into {n} logical devices after TensorFlow "
+                           f"has started ({e}); call split_cpu first, before any operation runs") from None
 
 
-def make_strategy(name: str) -> Optional[tf.distribute.Strategy]:
+def make_strategy(name: str, cpu: bool = False) -> Optional[tf.distribute.Strategy]:
     """None for "none"; for "mirrored" a MirroredStrategy over every visible GPU, or over the CPU's
-    logical devices when there is no GPU.
+    logical devices when there is no GPU or ``cpu`` says so (``--cpu_devices``).
 
     Raises:
       ValueError: an unknown ``name``.
@@ -44,7 +46,7 @@ def make_strategy(name: str) -> Optional[tf.distribute.Strategy]:
         raise ValueError(f"strategy {name!r}; valid: {', '.join(STRATEGIES)}")
     if name == "none":
         return None
-    devices = [d.name for d in tf.config.list_logical_devices("GPU")]
+    devices = [] if cpu else [d.name for d in tf.config.list_logical_devices("GPU")]
     if not devices:
         devices = [d.name for d in tf.config.list_logical_devices("CPU")]
     return tf.distribute.MirroredStrategy(devices)

@@ -117,8 +117,13 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
     if exp.train.batch_size % replicas:
         raise configs.ConfigError(
             f"train.batch_size={exp.train.batch_size} (--batch_size, --set train.batch_size or the config "
-            f"{exp.source}) does not split over the {replicas} replicas of --strategy=mirrored "
+            f"{exp.source}) does not split over the {replicas} replicas of the {type(strategy).__name__} "
             f"({', '.join(strategy.extended.worker_devices)}); valid: a multiple of {replicas}")
+    if strategy is not None and exp.train.precision == "mixed_float16":
+        raise configs.ConfigError(
+            "train.precision=mixed_float16 (--precision or --set) with a tf.distribute strategy (--strategy=mirrored): "
+            "Keras' loss scale checks each replica's gradients for overflow before they are summed, so one "
+            "replica's overflow can reach the weights; valid under a strategy: float32 or mixed_bfloat16")
     train = data.load_dataset(exp.dataset, "train", data_dir, download)
     test = data.load_dataset(exp.dataset, "test", data_dir, download)
     if exp.train.batch_size > len(train.images):

@@ -60,6 +60,9 @@ class InfoGAN(tf.Module):
         if self.batch_size % self.replicas:
             raise ValueError(f"train.batch_size={self.batch_size} does not split over {self.replicas} replicas; "
                              f"use a multiple of {self.replicas}")
+        if strategy is not None and train.precision == "mixed_float16":
+            raise ValueError("train.precision=mixed_float16 under a tf.distribute strategy: Keras' loss scale "
+                             "checks each replica's gradients before they are summed; use float32 or mixed_bfloat16")
         self.precision = train.precision
         with strategy.scope() if strategy else contextlib.nullcontext():
             keras.utils.set_random_seed(seed)

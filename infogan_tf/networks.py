@@ -7,8 +7,9 @@ layer keeps its bias, as in the official code, also where batch norm follows.
 
 Precision (``train.precision``): "float32" (the default, as the official code), or a Keras
 mixed-precision policy, "mixed_bfloat16" or "mixed_float16", under which every layer computes in
-16 bits and keeps its variables in float32; batch norm computes its statistics in float32 (Keras
-does), and both networks return float32, so the losses and L_I are computed in float32.
+16 bits and keeps its variables in float32, except the rows that make the networks' outputs (G's
+last row, D's logit, Q's last row), which compute in float32; batch norm computes its statistics in float32
+(Keras does); so the losses and L_I are computed in float32 from float32 outputs.
 """
 
 import dataclasses
@@ -57,13 +58,15 @@ def _activation(act, leaky_slope, name, dtype):
 
 
 def build_stack(rows, name, q_dim=None, leaky_slope=0.01, precision="float32",
-                synchronized_bn=False) -> keras.Sequential:
+                synchronized_bn=False, output=False) -> keras.Sequential:
     """A keras.Sequential of table rows: each row's layer, then batch norm, then activation, every
-    layer under the Keras dtype policy ``precision`` (``configs.PRECISIONS``). ``synchronized_bn``:
-    batch norm takes its statistics over all replicas of a ``tf.distribute`` strategy."""
-    dtype = precision
+    layer under the Keras dtype policy ``precision`` (``configs.PRECISIONS``); with ``output`` (a
+    stack whose result is a network's output: G's images, D's logit, Q's parameters) the last row
+    computes in float32, as Keras advises for outputs. ``synchronized_bn``: batch norm takes its
+    statistics over all replicas of a ``tf.distribute`` strategy."""
     layers = []
     for i, row in enumerate(rows):
+        dtype = "float32" if output and i == len(rows) - 1 else precision
         if row.act not in _ACTIVATIONS:
             raise ValueError(f"row {i} of {name}: unknown activation {row.act!r}")
         if row.units == "q":
@@ -88,14 +91,15 @@ def build_stack(rows, name, q_dim=None, leaky_slope=0.01, precision="float32",
 
 
 class Generator(keras.Model):
-    """G(z, c): the concatenated latent vector [B, input_dim] to float32 images [B, H, W, C]."""
+    """G(z, c): the concatenated latent vector [B, input_dim] to images [B, H, W, C] (float32)."""
 
     def __init__(self, arch: Architecture, input_dim: int, precision: str = "float32", synchronized_bn: bool = False,
                  **kwargs):
         super().__init__(name=kwargs.pop("name", "generator"), **kwargs)
         self.arch = arch
         self.input_dim = input_dim
-        self.net = build_stack(arch.generator, name="layers", precision=precision, synchronized_bn=synchronized_bn)
+        self.net = build_stack(arch.generator, name="layers", precision=precision, synchronized_bn=synchronized_bn,
+                               output=True)
         self(tf.zeros([2, input_dim]))  # create the variables
 
     def call(self, latent, training=False):
@@ -113,8 +117,8 @@ class DiscriminatorQ(keras.Model):
         self.q_dim = q_dim
         stack = dict(leaky_slope=leaky_slope, precision=precision, synchronized_bn=synchronized_bn)
         self.trunk = build_stack(arch.trunk, "trunk", **stack)
-        self.d_head = build_stack(arch.d_head, "d_head", **stack)
-        self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, **stack)
+        self.d_head = build_stack(arch.d_head, "d_head", output=True, **stack)
+        self.q_head = build_stack(arch.q_head, "q_head", q_dim=q_dim, output=True, **stack)
         self(tf.zeros([2] + list(arch.image_shape)))  # create the variables
 
     def call(self, images, training=False):

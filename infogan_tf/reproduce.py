@@ -53,8 +53,8 @@ def define_flags():
     flags.DEFINE_enum("strategy", "none", ["none", "mirrored"], "Where to train: one device (none), or data-parallel "
                       "over every visible GPU with tf.distribute.MirroredStrategy (mirrored; without GPUs, over the "
                       "CPU's logical devices, see --cpu_devices). How a run runs, not what it is: it resumes either way.")
-    flags.DEFINE_integer("cpu_devices", 0, "With --strategy=mirrored and no GPU: split the CPU into this many logical "
-                         "devices to mirror over (for testing the mirrored step without GPUs; 0: leave it whole).")
+    flags.DEFINE_integer("cpu_devices", 0, "With --strategy=mirrored: split the CPU into this many logical devices and "
+                         "mirror over them instead of the GPUs (to test the mirrored step without GPUs; 0: leave it whole).")
     flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
     flags.DEFINE_bool("download", True, "Let TFDS download a dataset that is not prepared in the data dir.")
     flags.DEFINE_bool("list", False, "List the figures and groups and exit.")
@@ -135,7 +135,7 @@ def main(argv):
 
     from infogan_tf import data, experiment, figures, loop, provenance  # noqa: E402
 
-    strategy = distribute.make_strategy(FLAGS.strategy)
+    strategy = distribute.make_strategy(FLAGS.strategy, cpu=bool(FLAGS.cpu_devices))
     runs = {}
     started = time.time()
     command = " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])

@@ -8,8 +8,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from conftest import REPO
 
 _STEP_AND_CHECKPOINTS = r"""
@@ -100,3 +98,6 @@ def test_strategy_flags_are_checked(tmp_path):
     r = _python("infogan_tf.reproduce", "--experiment=mnist", "--strategy=mirrored", "--cpu_devices=3",
                 "--batch_size=8", f"--logdir={tmp_path}", "--data_dir=" + str(tmp_path / "none"))
     assert r.returncode == 1 and "does not split over the 3 replicas" in r.stderr
+    r = _python("infogan_tf.reproduce", "--experiment=mnist", "--strategy=mirrored", "--cpu_devices=2",
+                "--precision=mixed_float16", f"--logdir={tmp_path}", "--data_dir=" + str(tmp_path / "none"))
+    assert r.returncode == 1 and "train.precision=mixed_float16" in r.stderr and "mixed_bfloat16" in r.stderr
