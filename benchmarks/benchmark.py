@@ -38,6 +38,9 @@ EXPERIMENT_FOR = {"mnist": "mnist", "svhn": "svhn", "celeba": "celeba",
                   "faces": "faces_azimuth", "chairs": "chairs_rotation"}
 
 FLAGS = flags.FLAGS
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # configs.PRECISIONS, without importing TensorFlow
+# CPU flags (/proc/cpuinfo) of hardware 16-bit arithmetic; without them TensorFlow emulates bfloat16.
+SIXTEEN_BIT_FLAGS = ("amx_bf16", "avx512_bf16", "amx_fp16", "avx512_fp16")
 
 
 def define_flags():
@@ -49,6 +52,11 @@ def define_flags():
     flags.DEFINE_integer("iterations", 10, "Timed iterations per setting (the median is reported).")
     flags.DEFINE_integer("warmup", 2, "Untimed iterations first (the first one compiles).")
     flags.DEFINE_enum("xla", "both", ["on", "off", "both"], "Time with XLA (jit_compile) on, off or both.")
+    flags.DEFINE_list("precision", ["float32"], "Precisions to time (train.precision), each with every XLA setting: "
+                      f"{', '.join(PRECISIONS)}.")
+    flags.DEFINE_bool("reference", True, "For mnist, also time a minimal plain-Keras step of the same networks and "
+                      "algorithm (benchmarks/reference_step.py), alternated step by step with the project's, and "
+                      "print the ratio.")
     flags.DEFINE_bool("pipeline", True, "Also time the step fed by the real tf.data input pipeline.")
     flags.DEFINE_integer("run_steps", 30, "Steps of a real training-loop run to measure the time outside "
                          "the train step (0 to skip; XLA on only when --xla=both).")
@@ -140,9 +148,10 @@ def iteration_flops(arch, input_dim: int, q_dim: int, batch_size: int) -> int:
 
 # --- the machine ---------------------------------------------------------------------------
 def cpu_info() -> dict:
-    """Model name, cores, clock (MHz as the kernel reports it) and FP32 FLOPs per cycle per core."""
+    """Model name, cores, clock (MHz as the kernel reports it), FP32 FLOPs per cycle per core, and
+    which of ``SIXTEEN_BIT_FLAGS`` (hardware bfloat16/float16 arithmetic) the CPU has."""
     info = {"model": platform.processor() or "unknown", "cores": os.cpu_count() or 1, "mhz": None,
-            "flops_per_cycle": None}
+            "flops_per_cycle": None, "sixteen_bit": []}
     try:
         with open("/proc/cpuinfo") as f:
             text = f.read()
@@ -160,6 +169,7 @@ def cpu_info() -> dict:
             flags_ = set(value.split())
     # FP32 lanes x 2 (fused multiply-add) x 2 FMA units, as on every AVX2/AVX-512 server core of
     # the last decade (an assumption: some parts have one AVX-512 FMA unit).
+    info["sixteen_bit"] = [f for f in SIXTEEN_BIT_FLAGS if f in flags_]
     if "avx512f" in flags_:
         info["flops_per_cycle"] = 16 * 2 * 2
     elif "avx2" in flags_ and "fma" in flags_:
@@ -175,16 +185,16 @@ def theoretical_peak(info: dict) -> Optional[float]:
     return info["cores"] * info["mhz"] * 1e6 * info["flops_per_cycle"]
 
 
-def matmul_flops_per_second(size: int, repeats: int = 5, jit_compile: bool = False) -> float:
-    """Best FLOP/s of an FP32 [size, size] x [size, size] matmul (2 size^3 FLOPs), after a warm-up.
+def matmul_flops_per_second(size: int, repeats: int = 5, jit_compile: bool = False, dtype: str = "float32") -> float:
+    """Best FLOP/s of a [size, size] x [size, size] matmul (2 size^3 FLOPs) in ``dtype``, after a warm-up.
 
     ``jit_compile``: compile it with XLA, as the XLA train step's own matmuls are (XLA's CPU
     backend has its own matmul and convolution kernels, which can beat TensorFlow's).
     """
     import tensorflow as tf
 
-    a = tf.random.uniform((size, size))
-    b = tf.random.uniform((size, size))
+    a = tf.cast(tf.random.uniform((size, size)), dtype)
+    b = tf.cast(tf.random.uniform((size, size)), dtype)
     mm = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)), jit_compile=jit_compile)
     mm(a, b).numpy()
     best = float("inf")
@@ -339,6 +349,21 @@ def time_steps(model, next_batch, warmup: int, iterations: int) -> Dict[str, flo
     return {"median": statistics.median(steps), "times": steps, "wait": statistics.median(waits)}
 
 
+def time_alternated(steps: Dict[str, callable], batch, warmup: int, iterations: int) -> Dict[str, float]:
+    """Median seconds of each of ``steps`` (name: step function) on the same ``batch``, the steps
+    run in turn ``iterations`` times, so that drift in the machine's speed affects each alike."""
+    for step in steps.values():
+        for _ in range(warmup + 1):  # the first call traces (and compiles)
+            _sync(step(batch))
+    times = {name: [] for name in steps}
+    for _ in range(iterations):
+        for name, step in steps.items():
+            t0 = time.perf_counter()
+            _sync(step(batch))
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 class _TimedIterable:
     """Wraps a dataset so that the training loop's waits for a batch are summed."""
 
@@ -412,14 +437,21 @@ def time_training_loop(model, images, steps: int, log_every: int, image_every: i
 
 
 def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: int, iterations: int,
-                           pipeline: bool, run_steps: int, layers: bool = False) -> dict:
+                           pipeline: bool, run_steps: int, layers: bool = False, precision: str = "float32",
+                           reference: bool = False) -> dict:
+    """Times one architecture at one XLA setting and precision; ``reference`` (mnist only) also times
+    ``reference_step.ReferenceStep`` alternated with the project's step (``result["reference"]``)."""
+    if reference and arch_name != "mnist":
+        raise ValueError(f"--reference: the reference step is the MNIST networks' (Table 1), not {arch_name}'s; "
+                         "valid with it: --architecture=mnist")
     import numpy as np
     import tensorflow as tf
 
     from infogan_tf import configs, data
     from infogan_tf.model import InfoGAN
 
-    cfg = configs.Registry().experiment(EXPERIMENT_FOR[arch_name], overrides=[f"train.batch_size={batch_size}"])
+    cfg = configs.Registry().experiment(EXPERIMENT_FOR[arch_name], overrides=[
+        f"train.batch_size={batch_size}", f"train.precision={precision}"])
     model = InfoGAN(cfg, seed=0, jit_compile=xla)
     flops = iteration_flops(model.arch, model.spec.input_dim, model.spec.q_dim, batch_size)
     rng = np.random.default_rng(0)
@@ -431,9 +463,15 @@ def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: i
     t0 = time.perf_counter()
     _sync(model.train_step(constant))
     first = time.perf_counter() - t0
-    result = {"architecture": arch_name, "experiment": cfg.name, "xla": xla, "batch_size": batch_size,
-              "first_step_seconds": first, "flops": flops}
+    result = {"architecture": arch_name, "experiment": cfg.name, "xla": xla, "precision": precision,
+              "batch_size": batch_size, "first_step_seconds": first, "flops": flops}
     result["step"] = time_steps(model, lambda: constant, max(warmup - 1, 0), iterations)
+    if reference:
+        from benchmarks.reference_step import ReferenceStep
+
+        ref = ReferenceStep(jit_compile=xla, precision=precision)
+        pair = time_alternated({"project": model.train_step, "reference": ref.step}, constant, warmup, iterations)
+        result["reference"] = dict(pair, ratio=pair["project"] / pair["reference"])
     if pipeline:
         it = iter(data.training_batches(images, batch_size, 0, 0, act))
         result["fed"] = time_steps(model, lambda: next(it), 1, iterations)
@@ -453,24 +491,27 @@ def _pct(x: Optional[float]) -> str:
     return f"{100 * x:.1f}%" if abs(x) < 0.1 else f"{100 * x:.0f}%"
 
 
-def table(results: List[dict], matmul: float, peak: Optional[float]) -> str:
-    """The results as a Markdown table."""
-    columns = ["architecture", "XLA", "s/iteration (median)", "images/s", "GFLOP/iteration (analytic)",
-               "GFLOP/s", "of matmul", "of peak", "fed by tf.data: s/iteration", "input wait",
-               "outside the step (real loop)", "first step (compile)"]
+def table(results: List[dict], matmul, peak: Optional[float]) -> str:
+    """The results as a Markdown table. ``matmul``: the matmul ceiling in FLOP/s, one number or one
+    per precision ({"float32": ..., "mixed_bfloat16": ...}, a mixed precision's in its 16-bit type)."""
+    columns = ["architecture", "precision", "XLA", "s/iteration (median)", "images/s", "GFLOP/iteration (analytic)",
+               "GFLOP/s", "of matmul", "of FP32 peak", "fed by tf.data: s/iteration", "input wait",
+               "outside the step (real loop)", "first step (compile)", "plain-Keras reference: s/iteration (project/reference)"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in results:
         s = r["step"]["median"]
         rate = r["flops"] / s
-        fed, loop = r.get("fed"), r.get("loop")
-        cells = [r["architecture"], "on" if r["xla"] else "off", f"{s:.3f}", f"{r['batch_size'] / s:.0f}",
-                 f"{r['flops'] / 1e9:.1f}", f"{rate / 1e9:.1f}", _pct(rate / matmul),
+        ceiling = matmul.get(r["precision"]) if isinstance(matmul, dict) else matmul
+        fed, loop, ref = r.get("fed"), r.get("loop"), r.get("reference")
+        cells = [r["architecture"], r["precision"], "on" if r["xla"] else "off", f"{s:.3f}", f"{r['batch_size'] / s:.0f}",
+                 f"{r['flops'] / 1e9:.1f}", f"{rate / 1e9:.1f}", _pct(rate / ceiling) if ceiling else "n/a",
                  _pct(rate / peak) if peak else "n/a",
                  f"{fed['median']:.3f}" if fed else "-",
                  _pct(fed["wait"] / fed["median"]) if fed else "-",
                  (f"{_pct(loop['outside'] / loop['wall'])} of {loop['wall']:.0f} s ({loop['steps']} steps); "
                   f"{_pct(loop['projected_outside'])} at the config's intervals" if loop else "-"),
-                 f"{r['first_step_seconds']:.1f} s"]
+                 f"{r['first_step_seconds']:.1f} s",
+                 (f"{ref['reference']:.3f} (project {ref['project']:.3f}: {ref['ratio']:.2f}x)" if ref else "-")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -489,66 +530,86 @@ def main(argv):
         if getattr(FLAGS, flag) < 0:
             raise app.UsageError(f"--{flag}={getattr(FLAGS, flag)}: must be >= 0")
     settings = {"on": [True], "off": [False], "both": [True, False]}[FLAGS.xla]
+    bad = [p for p in FLAGS.precision if p not in PRECISIONS]
+    if bad:
+        raise app.UsageError(f"--precision: unknown {bad}; valid: {', '.join(PRECISIONS)}")
 
     import tensorflow as tf
 
     info = cpu_info()
     peak = theoretical_peak(info)
-    print(f"machine: {info['model']}, {info['cores']} cores at {info['mhz']} MHz, "
-          f"{info['flops_per_cycle']} FP32 FLOPs/cycle/core; TensorFlow {tf.__version__}", flush=True)
-    plain = matmul_flops_per_second(FLAGS.matmul_size)
-    compiled = matmul_flops_per_second(FLAGS.matmul_size, jit_compile=True)
-    matmul = max(plain, compiled)  # the practical ceiling: the faster of the two
-    matmul_text = (f"{FLAGS.matmul_size}x{FLAGS.matmul_size} FP32 matmul {plain / 1e9:.1f} GFLOP/s, "
-                   f"XLA-compiled {compiled / 1e9:.1f} GFLOP/s (best of 5 each; the ceiling is the faster, "
-                   f"{matmul / 1e9:.1f})")
-    print(f"ceiling: {matmul_text}; theoretical peak "
+    sixteen = ", ".join(f.upper().replace("_", "-") for f in info["sixteen_bit"]) or "none"
+    machine_text = (f"{info['model']}, {info['cores']} cores at {info['mhz']} MHz "
+                    f"({info['flops_per_cycle']} FP32 FLOPs/cycle/core assumed); 16-bit arithmetic in hardware "
+                    f"(CPU flags): {sixteen}; TensorFlow {tf.__version__}")
+    print(f"machine: {machine_text}", flush=True)
+    if any(p != "float32" for p in FLAGS.precision) and not info["sixteen_bit"]:
+        print("note: this CPU has no bfloat16/float16 instructions; mixed precision is emulated and is "
+              "not expected to be faster", flush=True)
+    ceilings, texts = {}, []
+    for precision in FLAGS.precision:
+        dtype = precision.replace("mixed_", "")
+        plain = matmul_flops_per_second(FLAGS.matmul_size, dtype=dtype)
+        compiled = matmul_flops_per_second(FLAGS.matmul_size, jit_compile=True, dtype=dtype)
+        ceilings[precision] = max(plain, compiled)  # the practical ceiling: the faster of the two
+        texts.append(f"{FLAGS.matmul_size}x{FLAGS.matmul_size} {dtype} matmul {plain / 1e9:.1f} GFLOP/s, "
+                     f"XLA-compiled {compiled / 1e9:.1f} GFLOP/s")
+    matmul_text = "; ".join(texts) + " (best of 5 each; a precision's ceiling is the faster of its two)"
+    print(f"ceiling: {matmul_text}; theoretical FP32 peak "
           + (f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"), flush=True)
     results = []
     for name in names:
-        for xla in settings:
-            run_steps = FLAGS.run_steps if (xla or len(settings) == 1) else 0
-            print(f"{name}, XLA {'on' if xla else 'off'}: timing {FLAGS.iterations} iterations "
-                  f"after {FLAGS.warmup} warm-up ...", flush=True)
-            r = benchmark_architecture(name, xla, FLAGS.batch_size, FLAGS.warmup, FLAGS.iterations,
-                                       FLAGS.pipeline, run_steps, FLAGS.layers)
-            results.append(r)
-            s = r["step"]["median"]
-            line = (f"  {s:.3f} s/iteration, {FLAGS.batch_size / s:.0f} images/s, "
-                    f"{r['flops'] / 1e9:.1f} GFLOP/iteration (analytic) = {r['flops'] / s / 1e9:.1f} GFLOP/s, "
-                    f"{_pct(r['flops'] / s / matmul)} of matmul, {_pct(r['flops'] / s / peak) if peak else 'n/a'} of peak")
-            if "fed" in r:
-                line += (f"; fed by tf.data {r['fed']['median']:.3f} s/iteration, waiting "
-                         f"{_pct(r['fed']['wait'] / r['fed']['median'])} of it")
-            if "loop" in r:
-                lp = r["loop"]
-                line += (f"; real loop {lp['steps']} steps in {lp['wall']:.1f} s: step {_pct(lp['in_step'] / lp['wall'])}, "
-                         f"input {_pct(lp['input_wait'] / lp['wall'])}, image summaries {lp['per_image']:.2f} s each, "
-                         f"checkpoint+logging {lp['per_checkpoint']:.2f} s each; at the config's intervals "
-                         f"{_pct(lp['projected_outside'])} of the time is outside the step")
-            print(line, flush=True)
-            if "layers" in r:
-                print(layer_table(r["layers"], matmul, s), flush=True)
-    text = table(results, matmul, peak)
+        for precision in FLAGS.precision:
+            for xla in settings:
+                run_steps = FLAGS.run_steps if (xla or len(settings) == 1) else 0
+                print(f"{name}, {precision}, XLA {'on' if xla else 'off'}: timing {FLAGS.iterations} iterations "
+                      f"after {FLAGS.warmup} warm-up ...", flush=True)
+                results.append(benchmark_architecture(
+                    name, xla, FLAGS.batch_size, FLAGS.warmup, FLAGS.iterations, FLAGS.pipeline, run_steps,
+                    FLAGS.layers, precision, reference=FLAGS.reference and name == "mnist"))
+                _print_result(results[-1], ceilings[precision], peak)
+    text = table(results, ceilings, peak)
     for r in results:
         if "layers" in r:
-            text += (f"\n\n### {r['architecture']}, XLA {'on' if r['xla'] else 'off'}: every table row alone, "
-                     f"batch {r['batch_size']}, median of {FLAGS.iterations}\n\n"
-                     + layer_table(r["layers"], matmul, r["step"]["median"]))
+            text += (f"\n\n### {r['architecture']}, {r['precision']}, XLA {'on' if r['xla'] else 'off'}: every "
+                     f"table row alone, batch {r['batch_size']}, median of {FLAGS.iterations}\n\n"
+                     + layer_table(r["layers"], ceilings[r["precision"]], r["step"]["median"]))
     print(text)
     if FLAGS.output:
         peak_text = f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"
         from infogan_tf.provenance import git_commit
 
         header = (f"Command: `python -m benchmarks.benchmark {' '.join(sys.argv[1:])}` at commit {git_commit()}\n\n"
-                  f"Machine: {info['model']}, {info['cores']} cores at {info['mhz']} MHz "
-                  f"({info['flops_per_cycle']} FP32 FLOPs/cycle/core assumed), TensorFlow {tf.__version__}. "
-                  f"Ceiling: {matmul_text}; theoretical peak {peak_text}.\n\n")
+                  f"Machine: {machine_text}. Ceiling: {matmul_text}; theoretical FP32 peak {peak_text}.\n\n")
         tmp = FLAGS.output + ".tmp"
         with open(tmp, "w") as f:
             f.write(header + text + "\n")
         os.replace(tmp, FLAGS.output)
         print(f"wrote {FLAGS.output}")
+
+
+def _print_result(r: dict, matmul: float, peak: Optional[float]) -> None:
+    """One setting's line on the console (and its layer table with --layers)."""
+    s = r["step"]["median"]
+    line = (f"  {s:.3f} s/iteration, {FLAGS.batch_size / s:.0f} images/s, "
+            f"{r['flops'] / 1e9:.1f} GFLOP/iteration (analytic) = {r['flops'] / s / 1e9:.1f} GFLOP/s, "
+            f"{_pct(r['flops'] / s / matmul)} of matmul, {_pct(r['flops'] / s / peak) if peak else 'n/a'} of peak")
+    if "fed" in r:
+        line += (f"; fed by tf.data {r['fed']['median']:.3f} s/iteration, waiting "
+                 f"{_pct(r['fed']['wait'] / r['fed']['median'])} of it")
+    if "loop" in r:
+        lp = r["loop"]
+        line += (f"; real loop {lp['steps']} steps in {lp['wall']:.1f} s: step {_pct(lp['in_step'] / lp['wall'])}, "
+                 f"input {_pct(lp['input_wait'] / lp['wall'])}, image summaries {lp['per_image']:.2f} s each, "
+                 f"checkpoint+logging {lp['per_checkpoint']:.2f} s each; at the config's intervals "
+                 f"{_pct(lp['projected_outside'])} of the time is outside the step")
+    if "reference" in r:
+        ref = r["reference"]
+        line += (f"; alternated with the plain-Keras reference step: project {ref['project']:.3f} s, reference "
+                 f"{ref['reference']:.3f} s, ratio {ref['ratio']:.2f}")
+    print(line, flush=True)
+    if "layers" in r:
+        print(layer_table(r["layers"], matmul, s), flush=True)
 
 
 if __name__ == "__main__":

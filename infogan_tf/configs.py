@@ -47,6 +47,9 @@ def _field(default=dataclasses.MISSING, *, min=None, max=None, above=None, below
     return dataclasses.field(default=default, metadata=meta)
 
 
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
 @dataclasses.dataclass(frozen=True)
 class Train:
     """Optimisation: Adam for both players (the official code's settings unless a config says)."""
@@ -65,6 +68,9 @@ class Train:
     # deviation, for shapes_chairs: one call on [real; fake], so both share the statistics).
     d_batch_norm: str = _field("separate", choices=("separate", "joint"))
     xla: bool = _field(True, doc="compile the train step with XLA")
+    # "float32" (the official code), or a Keras mixed-precision policy: the layers compute in 16 bits,
+    # the variables, batch-norm statistics, losses and L_I stay float32; float16 scales the loss.
+    precision: str = _field("float32", choices=PRECISIONS)
 
 
 @dataclasses.dataclass(frozen=True)

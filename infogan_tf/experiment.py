@@ -8,6 +8,7 @@ steps is reused; a partial one is resumed (also to more steps than it was first 
 """
 
 import dataclasses
+import functools
 import json
 import os
 import shutil
@@ -19,7 +20,8 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from infogan_tf import configs, data, digit_classifier, evaluation, export, figures, inference, loop, provenance
+from infogan_tf import (configs, data, digit_classifier, distribute, evaluation, export, figures, inference, loop,
+                        provenance)
 from infogan_tf.model import InfoGAN
 
 class IncompatibleRunError(ValueError):
@@ -90,7 +92,8 @@ def _summary_images(model, step, writer):
 
 def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: Optional[str] = None,
                    retrain: bool = False, jit_compile: Optional[bool] = None, do_export: bool = True,
-                   download: bool = True, reevaluate: bool = False, command: Optional[str] = None) -> Run:
+                   download: bool = True, reevaluate: bool = False, command: Optional[str] = None,
+                   strategy: Optional[tf.distribute.Strategy] = None) -> Run:
     """Trains (or resumes, or reuses) the experiment ``exp`` and evaluates and exports it.
 
     A run already trained to its steps and evaluated is reused as it is; ``reevaluate`` evaluates it
@@ -99,14 +102,28 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
     Args:
       jit_compile: XLA on or off; None takes the config's ``train.xla``.
       command: the command line to record (default: this process's, as the runner's).
+      strategy: train data-parallel under this ``tf.distribute`` strategy (``distribute.make_strategy``);
+        None: one device.
     Raises:
-      configs.ConfigError: the batch size is larger than the training split.
+      configs.ConfigError: the batch size is larger than the training split, or does not split over
+        the strategy's replicas.
       IncompatibleRunError: the run directory holds a run of other settings.
       loop.CheckpointError: the run directory's checkpoints are all damaged.
     """
     jit_compile = exp.train.xla if jit_compile is None else bool(jit_compile)
     command = command or " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
     name = exp.name
+    replicas = strategy.num_replicas_in_sync if strategy else 1
+    if exp.train.batch_size % replicas:
+        raise configs.ConfigError(
+            f"train.batch_size={exp.train.batch_size} (--batch_size, --set train.batch_size or the config "
+            f"{exp.source}) does not split over the {replicas} replicas of the {type(strategy).__name__} "
+            f"({', '.join(strategy.extended.worker_devices)}); valid: a multiple of {replicas}")
+    if strategy is not None and exp.train.precision == "mixed_float16":
+        raise configs.ConfigError(
+            "train.precision=mixed_float16 (--precision or --set) with a tf.distribute strategy (--strategy=mirrored): "
+            "Keras' loss scale checks each replica's gradients for overflow before they are summed, so one "
+            "replica's overflow can reach the weights; valid under a strategy: float32 or mixed_bfloat16")
     train = data.load_dataset(exp.dataset, "train", data_dir, download)
     test = data.load_dataset(exp.dataset, "test", data_dir, download)
     if exp.train.batch_size > len(train.images):
@@ -124,23 +141,44 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
     _write_json(os.path.join(run_dir, "config.json"),
                 {"experiment": exp.to_dict(), "seed": seed, "num_train_images": len(train.images)})
 
-    # The judge of generation accuracy, trained (once, then cached) before the model is built.
-    classifier = (digit_classifier.load_or_train(train, test)
-                  if exp.evaluation.generated_digits and exp.latent.categorical else None)
-    classify = classifier.predict if classifier else None
-    model = InfoGAN(exp, seed=seed, jit_compile=jit_compile)
+    metrics_path = os.path.join(run_dir, "metrics.json")
+    previous = {}
+    if os.path.exists(metrics_path):
+        with open(metrics_path) as f:
+            previous = json.load(f)
+    settings = json.loads(json.dumps(dataclasses.asdict(exp.evaluation)))
+    same_settings = previous.get("evaluation_settings", settings) == settings  # older records have none
+    evaluated = "evaluation" in previous and same_settings and not reevaluate  # reused if trained to its step
+
+    # The judge of generation accuracy: loaded (or trained once, then cached) on first use. A run
+    # that will train loads it now, so that training it never counts in the run's wall time.
+    load_classifier = functools.cache(lambda: digit_classifier.load_or_train(train, test))
+    wants_generation = bool(exp.evaluation.generated_digits and exp.latent.categorical)
+    classify = (lambda images: load_classifier().predict(images)) if wants_generation else None
+    if wants_generation and not (evaluated and previous.get("step") == exp.train.steps):
+        load_classifier()
+    model = InfoGAN(exp, seed=seed, jit_compile=jit_compile, strategy=strategy)
     act = model.arch.output_activation
     cat_codes = [c.name for c in model.spec.categorical] if test.labels is not None else []
+    final = {}  # the evaluation of the last step: computed once, for TensorBoard and for metrics.json
 
     def on_eval(step):
+        if step == exp.train.steps:
+            final[step] = evaluation.evaluate_run(model, exp.evaluation, test, classify)
+            accuracy = {c: final[step]["evaluation"][c]["accuracy"] for c in cat_codes}
+            generation = final[step].get("generation") or {}
+        else:
+            _, post = inference.encode(model, test.images)  # once for every categorical code
+            accuracy = {c: evaluation.categorical_accuracy(model, c, test.images, test.labels, post)["accuracy"]
+                        for c in cat_codes}
+            generation = {c: evaluation.generation_accuracy(model, c, classify, exp.evaluation.generated_digits)
+                          for c in cat_codes} if classify is not None else {}
         out = {}
-        _, post = inference.encode(model, test.images)  # once for every categorical code
         for code in cat_codes:
-            acc = evaluation.categorical_accuracy(model, code, test.images, test.labels, post)["accuracy"]
-            out[f"eval/{code}_accuracy"] = acc
-            text = f"step {step}: {code} as a classifier, test accuracy {acc:.4f}"
-            if classify is not None:
-                gen = evaluation.generation_accuracy(model, code, classify, exp.evaluation.generated_digits)
+            out[f"eval/{code}_accuracy"] = accuracy[code]
+            text = f"step {step}: {code} as a classifier, test accuracy {accuracy[code]:.4f}"
+            if code in generation:
+                gen = generation[code]
                 out[f"eval/{code}_generation_accuracy"] = gen["accuracy"]
                 text += f"; generation accuracy {gen['accuracy']:.4f} ({gen['digits_covered']} digits drawn)"
             logging.info("%s", text)
@@ -161,18 +199,11 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         on_images=lambda step, writer: _summary_images(model, step, writer),
         on_eval=on_eval if cat_codes else None)
 
-    metrics_path = os.path.join(run_dir, "metrics.json")
-    previous = {}
-    if os.path.exists(metrics_path):
-        with open(metrics_path) as f:
-            previous = json.load(f)
-    settings = json.loads(json.dumps(dataclasses.asdict(exp.evaluation)))
-    same_settings = previous.get("evaluation_settings", settings) == settings  # older records have none
-    if previous.get("step") == int(model.step) and "evaluation" in previous and same_settings and not reevaluate:
+    if evaluated and previous.get("step") == int(model.step):
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
         return Run(exp, run_dir, model, previous)
 
-    results = evaluation.evaluate_run(model, exp.evaluation, test, classify)
+    results = final.get(int(model.step)) or evaluation.evaluate_run(model, exp.evaluation, test, classify)
     metrics = {
         "experiment": name, "overrides": list(exp.overrides), "run_name": exp.run_name, "seed": seed,
         "evaluation_settings": settings,
@@ -181,7 +212,8 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         "this_invocation_seconds": round(time.time() - t0, 1),
         "commit": provenance.git_commit(), "command": command, "cpu": provenance.cpu_model(),
         "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
-        "final_logged": last, "jit_compile": jit_compile, **results,
+        "final_logged": last, "jit_compile": model.jit_compile, "precision": exp.train.precision,
+        "strategy": distribute.describe(strategy), **results,
     }
     if previous.get("step") == int(model.step):  # evaluated again: keep what trained it on record
         metrics["trained_by"] = previous.get("trained_by") or {
@@ -195,7 +227,7 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         logging.info("%s: %s generation accuracy %.4f, %d digits drawn, purity per category %s", name, c,
                      r["accuracy"], r["digits_covered"], r["purity"])
     if results.get("generation"):
-        metrics["digit_classifier"] = classifier.record
+        metrics["digit_classifier"] = load_classifier().record
     if results["continuous_factors"]:
         logging.info("%s: continuous codes by factor %s, scores %s", name,
                      results["continuous_factors"]["assignment"], results["continuous_factors"]["scores"])

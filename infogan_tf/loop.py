@@ -100,14 +100,14 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
                                  values["d_fake"], info, rate, _format_eta((total_steps - step) / rate))
                     last = values
                     writer.flush()  # TensorBoard sees each logged step; other steps write nothing
+                if step % checkpoint_every == 0 or step == total_steps:  # first: an evaluation that fails loses nothing
+                    model.train_seconds.assign(seconds_before + time.time() - t_session)
+                    manager.save(checkpoint_number=step)
                 if on_eval and eval_every and (step % eval_every == 0 or step == total_steps):
                     for k, v in on_eval(step).items():
                         tf.summary.scalar(k, v, step=step)
                 if on_images and image_every and (step % image_every == 0 or step == total_steps):
                     on_images(step, writer)
-                if step % checkpoint_every == 0 or step == total_steps:
-                    model.train_seconds.assign(seconds_before + time.time() - t_session)
-                    manager.save(checkpoint_number=step)
                 if stop and step < total_steps:
                     raise TrainingInterrupted(stop["signal"])
     except (KeyboardInterrupt, TrainingInterrupted) as e:

@@ -8,12 +8,25 @@ updates the discriminator and Q (Q's head and the trunk it shares with D) on
 then a G step on the non-saturating G loss - sum_j lambda_j L_I(c_j), each with a freshly sampled
 latent batch. In ``gan`` mode (the paper's baseline) the D step is the same, so Q is still trained,
 but G's loss has no L_I term.
+
+Under a mixed-precision ``train.precision`` the networks compute in 16 bits and return float32, so
+the losses, L_I, the gradients' updates and Adam's moments are float32; "mixed_float16" also scales
+each loss (Keras' dynamic ``LossScaleOptimizer``: a step whose gradients overflow is skipped and the
+scale halved).
+
+Under a ``tf.distribute`` strategy (``model.InfoGAN(..., strategy=...)``, e.g. MirroredStrategy over
+several GPUs) the step is data-parallel: the latents of the global batch are drawn once, as on one
+device, each replica takes its slice of the real images and the latents, batch norm averages its
+statistics over all replicas, and each replica's loss is divided by the number of replicas, so the
+summed gradients are those of the global batch.
 """
 
-from typing import Dict
+import contextlib
+from typing import Dict, Optional
 
 import keras
 import tensorflow as tf
+from absl import logging
 
 from infogan_tf import losses, networks
 from infogan_tf.configs import Experiment
@@ -26,9 +39,14 @@ class InfoGAN(tf.Module):
       experiment: the validated config (``configs.Registry().experiment(name)``).
       seed: fixes the initial weights and the latent stream.
       jit_compile: compile the train step with XLA.
+      strategy: a ``tf.distribute.Strategy`` to train data-parallel under (None: one device); the
+        batch size must be a multiple of its number of replicas.
+    Raises:
+      ValueError: the batch does not split evenly over the strategy's replicas.
     """
 
-    def __init__(self, experiment: Experiment, seed: int = 0, jit_compile: bool = False):
+    def __init__(self, experiment: Experiment, seed: int = 0, jit_compile: bool = False,
+                 strategy: Optional[tf.distribute.Strategy] = None):
         super().__init__(name="infogan")
         self.experiment = experiment
         self.spec = experiment.latent
@@ -37,63 +55,106 @@ class InfoGAN(tf.Module):
         self.batch_size = train.batch_size
         self.joint_batch_norm = train.d_batch_norm == "joint"
         self.give_g_information = experiment.mode == "infogan"
-        keras.utils.set_random_seed(seed)
-        self.generator = networks.Generator(self.arch, self.spec.input_dim)
-        self.discriminator = networks.DiscriminatorQ(self.arch, self.spec.q_dim, experiment.leaky_slope)
-        self.d_optimizer = keras.optimizers.Adam(
-            train.d_lr, beta_1=train.beta1, beta_2=train.beta2, epsilon=train.epsilon)
-        self.g_optimizer = keras.optimizers.Adam(
-            train.g_lr, beta_1=train.beta1, beta_2=train.beta2, epsilon=train.epsilon)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.strategy = strategy
+        self.replicas = strategy.num_replicas_in_sync if strategy else 1
+        if self.batch_size % self.replicas:
+            raise ValueError(f"train.batch_size={self.batch_size} does not split over {self.replicas} replicas; "
+                             f"use a multiple of {self.replicas}")
+        if strategy is not None and train.precision == "mixed_float16":
+            raise ValueError("train.precision=mixed_float16 under a tf.distribute strategy: Keras' loss scale "
+                             "checks each replica's gradients before they are summed; use float32 or mixed_bfloat16")
+        self.precision = train.precision
+        with strategy.scope() if strategy else contextlib.nullcontext():
+            keras.utils.set_random_seed(seed)
+            sync = self.replicas > 1  # batch norm's statistics over the global batch
+            self.generator = networks.Generator(self.arch, self.spec.input_dim, precision=train.precision,
+                                                synchronized_bn=sync)
+            self.discriminator = networks.DiscriminatorQ(self.arch, self.spec.q_dim, experiment.leaky_slope,
+                                                         precision=train.precision, synchronized_bn=sync)
+            self.d_optimizer = _optimizer(train.d_lr, train)
+            self.g_optimizer = _optimizer(train.g_lr, train)
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.g_optimizer.build(self.generator.trainable_variables)
         self.lambdas = {c.name: train.lambda_disc if c.kind == "categorical" else train.lambda_cont
                         for c in self.spec.codes}
         self.rng = tf.random.Generator.from_seed(seed)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.train_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_seconds")
+        if strategy is not None and jit_compile:
+            # Tried as Keras does it (XLA compiling each replica's part): over two logical CPU devices
+            # XLA fails to reach the second device's variables ("Trying to access resource ...
+            # located in device CPU:1 from device CPU:0"). Untested on GPUs, so off under any strategy.
+            logging.warning("XLA is turned off under %s: XLA and the strategy's mirrored variables did not "
+                            "combine when tested (over logical CPU devices)", type(strategy).__name__)
+            jit_compile = False
+        self.jit_compile = jit_compile
         self.train_step = tf.function(self._train_step, jit_compile=jit_compile)
 
     # --- the two player updates ------------------------------------------------------------------
-    def d_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
-        """One update of D and Q on ``real`` [B, H, W, C] and as many fresh fakes."""
+    def d_step(self, real: tf.Tensor, latents=None, share: float = 1.0) -> Dict[str, tf.Tensor]:
+        """One update of D and Q on ``real`` [B, H, W, C] and as many fakes: from ``latents`` (z,
+        codes), else freshly drawn. ``share``: this replica's share of the global batch."""
         with tf.GradientTape() as tape:
-            codes, fake = self._fake(tf.shape(real)[0])
+            codes, fake = self._fake(tf.shape(real)[0], latents)
             real_logits, fake_logits, q_params = self._discriminate(real, fake)
             info = self.spec.information(codes, q_params)
             gan_loss = losses.discriminator_gan_loss(real_logits, fake_logits)
             loss = gan_loss + losses.information_penalty(info, self.lambdas)
+            scaled = self.d_optimizer.scale_loss(loss if share == 1.0 else loss * share)  # float16 scales it
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return {"d_loss": loss, "d_gan_loss": gan_loss,
                 "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
                 "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
                 **{f"L_I/{name}": value for name, value in info.items()},
                 **({"L_I/total": tf.add_n(list(info.values()))} if info else {})}
 
-    def g_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
-        """One update of G on as many fresh latents as ``real`` has images (D sees the real images
-        only with joint batch norm)."""
+    def g_step(self, real: tf.Tensor, latents=None, share: float = 1.0) -> Dict[str, tf.Tensor]:
+        """One update of G on ``latents`` (else as many fresh ones as ``real`` has images; D sees
+        the real images only with joint batch norm)."""
         with tf.GradientTape() as tape:
-            codes, fake = self._fake(tf.shape(real)[0])
+            codes, fake = self._fake(tf.shape(real)[0], latents)
             _, fake_logits, q_params = self._discriminate(real, fake, real_needed=False)
             gan_loss = losses.generator_gan_loss(fake_logits)
             loss = gan_loss
             if self.give_g_information:
                 loss += losses.information_penalty(self.spec.information(codes, q_params), self.lambdas)
+            scaled = self.g_optimizer.scale_loss(loss if share == 1.0 else loss * share)
         variables = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         return {"g_loss": loss, "g_gan_loss": gan_loss}
 
     def _train_step(self, real: tf.Tensor) -> Dict[str, tf.Tensor]:
-        metrics = self.d_step(real)
-        metrics.update(self.g_step(real))
+        n = tf.shape(real)[0]
+        d_latents = self.spec.sample(self.rng, n)  # the global batch's, as on one device
+        g_latents = self.spec.sample(self.rng, n)
+        if self.strategy is None:
+            metrics = self._steps(real, d_latents, g_latents)
+        else:
+            per_replica = self.strategy.run(self._replica_steps, args=(real, d_latents, g_latents))
+            metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
+                       for k, v in per_replica.items()}
         self.step.assign_add(1)
         return metrics
 
+    def _steps(self, real, d_latents, g_latents, share: float = 1.0):
+        metrics = self.d_step(real, d_latents, share)
+        metrics.update(self.g_step(real, g_latents, share))
+        return metrics
+
+    def _replica_steps(self, real, d_latents, g_latents):
+        """One replica's part of the step: its slice of the global batch and of the latents."""
+        context = tf.distribute.get_replica_context()
+        size = tf.shape(real)[0] // self.replicas
+        start = tf.cast(context.replica_id_in_sync_group, tf.int32) * size
+        own = lambda t: t[start:start + size]  # noqa: E731
+        return self._steps(own(real), tf.nest.map_structure(own, d_latents), tf.nest.map_structure(own, g_latents),
+                           share=1.0 / self.replicas)
+
     # --- what both steps share -------------------------------------------------------------------
-    def _fake(self, n):
-        """(codes, G(z, c)) for ``n`` latents from the prior, G in training mode."""
-        z, codes = self.spec.sample(self.rng, n)
+    def _fake(self, n, latents=None):
+        """(codes, G(z, c)) for ``latents`` (z, codes), else ``n`` from the prior; G in training mode."""
+        z, codes = self.spec.sample(self.rng, n) if latents is None else latents
         return codes, self.generator(self.spec.generator_input(z, codes), training=True)
 
     def _discriminate(self, real, fake, real_needed=True):
@@ -125,3 +186,9 @@ class InfoGAN(tf.Module):
             generator=self.generator, discriminator=self.discriminator,
             d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer,
             rng=self.rng, step=self.step, train_seconds=self.train_seconds)
+
+
+def _optimizer(learning_rate: float, train) -> keras.optimizers.Optimizer:
+    """Adam with the config's settings; under "mixed_float16" inside a dynamic loss scale."""
+    adam = keras.optimizers.Adam(learning_rate, beta_1=train.beta1, beta_2=train.beta2, epsilon=train.epsilon)
+    return keras.optimizers.LossScaleOptimizer(adam) if train.precision == "mixed_float16" else adam

@@ -42,7 +42,11 @@ def define_flags():
     flags.DEFINE_string("seeds", "0-9", "Seeds: a range 0-9, a list 0,3,5, or a mix 0-4,7.")
     flags.DEFINE_multi_string("set", [], "Override a config value, as the runner's --set (repeatable).")
     flags.DEFINE_integer("steps", None, "Training iterations: short for --set train.steps=N.")
-    flags.DEFINE_integer("parallel", 1, "Seeds trained at once, each in its own process with cores/N threads.")
+    flags.DEFINE_enum("precision", None, ["float32", "mixed_bfloat16", "mixed_float16"],
+                      "Compute precision of every seed: short for --set train.precision=P.")
+    flags.DEFINE_integer("parallel", None, "Seeds trained at once, each in its own process with cores/N threads "
+                         "(default: 2 on a machine with 2 or more cores, where two at once train 1.61x the iterations "
+                         "per hour of one at a time on 2 cores, results/benchmarks.md; else 1).")
     flags.DEFINE_string("logdir", "runs", "Where the run directories go (as the runner's --logdir).")
     flags.DEFINE_string("output_dir", os.path.join("results", "sweeps"), "Where sweep records go.")
     flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, else TFDS's default).")
@@ -78,6 +82,8 @@ def seed_command(seed: int, seed_dir: str) -> List[str]:
     args += [f"--set={item}" for item in FLAGS.set]
     if FLAGS.steps is not None:
         args.append(f"--steps={FLAGS.steps}")
+    if FLAGS.precision is not None:
+        args.append(f"--precision={FLAGS.precision}")
     for name in ("data_dir", "config_dir"):
         if getattr(FLAGS, name):
             args.append(f"--{name}={getattr(FLAGS, name)}")
@@ -86,6 +92,12 @@ def seed_command(seed: int, seed_dir: str) -> List[str]:
     if not FLAGS.export:
         args.append("--noexport")
     return args
+
+
+def default_parallel() -> int:
+    """Seeds at once when --parallel is not given: 2 with at least 2 cores (measured faster on 2 cores:
+    results/benchmarks.md), else 1."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
 def thread_env(parallel: int) -> dict:
@@ -344,14 +356,19 @@ def main(argv):
         raise UsageError(f"unexpected arguments {argv[1:]}; flags take the form --name=value")
     if FLAGS.experiment is None:
         raise UsageError("--experiment is required, e.g. --experiment=mnist")
-    if FLAGS.parallel < 1:
+    parallel = default_parallel() if FLAGS.parallel is None else FLAGS.parallel
+    if parallel < 1:
         raise UsageError(f"--parallel={FLAGS.parallel}: must be a positive integer")
     seeds = parse_seeds(FLAGS.seeds)
     from infogan_tf import configs, provenance  # after flag parsing (configs imports TensorFlow)
 
-    items = list(FLAGS.set) + ([f"train.steps={FLAGS.steps}"] if FLAGS.steps is not None else [])
+    precision = [f"train.precision={FLAGS.precision}"] if FLAGS.precision is not None else []
+    items = list(FLAGS.set) + precision + ([f"train.steps={FLAGS.steps}"] if FLAGS.steps is not None else [])
     try:
-        exp = configs.Registry(FLAGS.config_dir).experiment(FLAGS.experiment, items)
+        registry = configs.Registry(FLAGS.config_dir)
+        exp = registry.experiment(FLAGS.experiment, items)
+        # The run name leaves out train.steps: a sweep of other length gets a record of its own.
+        default_steps = registry.experiment(FLAGS.experiment, list(FLAGS.set) + precision).train.steps
     except configs.ConfigError as e:
         raise UsageError(str(e)) from None
     spec = FLAGS.seeds.replace(" ", "")
@@ -359,9 +376,9 @@ def main(argv):
     os.makedirs(sweep_dir, exist_ok=True)
     command = " ".join(["python", "-m", "infogan_tf.sweep"] + [shlex.quote(a) for a in sys.argv[1:]])
     started = time.time()
-    print(f"sweep {exp.run_name}: seeds {spec}, {FLAGS.parallel} at a time; records in {sweep_dir}", flush=True)
+    print(f"sweep {exp.run_name}: seeds {spec}, {parallel} at a time; records in {sweep_dir}", flush=True)
     try:
-        codes = run_seeds(seeds, sweep_dir, FLAGS.parallel)
+        codes = run_seeds(seeds, sweep_dir, parallel)
     except KeyboardInterrupt:
         print("interrupted: the running seeds are checkpointed; run the same command to resume", file=sys.stderr)
         return 130
@@ -380,15 +397,14 @@ def main(argv):
                 tail = f.read()[-1500:]
             row = {"seed": seed, "error": tail, "exit_code": codes.get(seed)}
         rows.append(dict(row, command=cmd))
-    env = thread_env(min(FLAGS.parallel, len(seeds)))
-    # The run name leaves out train.steps: a sweep of other length gets a record of its own.
-    default_steps = configs.Registry(FLAGS.config_dir).experiment(FLAGS.experiment, list(FLAGS.set)).train.steps
+    env = thread_env(min(parallel, len(seeds)))
     stem = os.path.join(sweep_dir, f"sweep_seeds{spec}" + ("" if exp.train.steps == default_steps
                                                           else f"_steps{exp.train.steps}"))
     record = {
         "experiment": exp.name, "run_name": exp.run_name, "overrides": list(exp.overrides), "seeds_spec": spec,
         "command": command, "commit": provenance.git_commit(), "cpu": provenance.cpu_model(),
-        "parallel": FLAGS.parallel, "child_environment": env, "steps": exp.train.steps, "li_threshold": FLAGS.li_threshold,
+        "parallel": parallel, "child_environment": env, "steps": exp.train.steps,
+        "precision": exp.train.precision, "li_threshold": FLAGS.li_threshold,
         "paper_accuracy": 0.95 if getattr(exp.dataset, "name", None) == "mnist" else None,
         "sweep_wall_seconds": round(time.time() - started, 1), "json": stem + ".json",
         "seeds": rows,

@@ -54,7 +54,7 @@ def test_a_tiny_benchmark_runs_and_its_table_has_one_row_per_setting():
     assert 0 <= loop["projected_outside"] < 1
     text = benchmark.table([r], matmul=1e11, peak=None)
     lines = text.splitlines()
-    assert len(lines) == 3 and lines[2].startswith("| mnist | off |")
+    assert len(lines) == 3 and lines[2].startswith("| mnist | float32 | off |")
     assert np.isfinite(benchmark.matmul_flops_per_second(64, repeats=1))
     assert np.isfinite(benchmark.matmul_flops_per_second(64, repeats=1, jit_compile=True))
 
@@ -88,3 +88,39 @@ def test_every_row_is_profiled_and_the_summary_weights_g_and_d_as_the_iteration_
     text = benchmark.layer_table(rows, matmul=1e11, step_seconds=s["rows_seconds"] + 0.5)
     assert len(text.splitlines()) == 2 + n_rows + 2
     assert "so 0.500 s" in text.splitlines()[-1] and "outside the layers" in text.splitlines()[-1]
+
+
+def test_the_reference_step_has_the_projects_mnist_networks_and_is_timed_beside_it(registry):
+    import tensorflow as tf
+
+    from benchmarks.reference_step import ReferenceStep
+    from infogan_tf.model import InfoGAN
+
+    ref = ReferenceStep(jit_compile=False)
+    model = InfoGAN(registry.experiment("mnist"), seed=0)
+    # The same Table-1 networks: parameter for parameter (batch-norm statistics included).
+    assert ref.g.count_params() == model.generator.count_params()
+    assert ref.d.count_params() == model.discriminator.count_params()
+    assert len(ref.d.trainable_variables) == len(model.discriminator.trainable_variables)
+    out = ref.step(tf.random.uniform([4, 28, 28, 1]))
+    assert np.isfinite(float(out["d_loss"])) and np.isfinite(float(out["g_loss"]))
+
+    r = benchmark.benchmark_architecture("mnist", xla=False, batch_size=4, warmup=1, iterations=2, pipeline=False,
+                                         run_steps=0, precision="mixed_bfloat16", reference=True)
+    assert r["precision"] == "mixed_bfloat16"
+    ref_times = r["reference"]
+    assert ref_times["ratio"] == pytest.approx(ref_times["project"] / ref_times["reference"])
+    row = benchmark.table([r], matmul={"mixed_bfloat16": 1e11}, peak=None).splitlines()[2]
+    assert row.startswith("| mnist | mixed_bfloat16 | off |") and f"{ref_times['ratio']:.2f}x" in row
+    with pytest.raises(ValueError, match="reference step is the MNIST"):
+        benchmark.benchmark_architecture("svhn", xla=False, batch_size=2, warmup=0, iterations=1, pipeline=False,
+                                         run_steps=0, reference=True)
+
+
+def test_the_cpu_report_lists_its_16_bit_instructions():
+    info = benchmark.cpu_info()
+    assert set(info["sixteen_bit"]) <= set(benchmark.SIXTEEN_BIT_FLAGS)
+    with open("/proc/cpuinfo") as f:
+        flags = set(next(line for line in f if line.startswith("flags")).split(":")[1].split())
+    assert set(info["sixteen_bit"]) == flags & set(benchmark.SIXTEEN_BIT_FLAGS)
+    assert np.isfinite(benchmark.matmul_flops_per_second(64, repeats=1, dtype="bfloat16"))

@@ -135,3 +135,16 @@ def test_with_every_checkpoint_damaged_the_error_says_how_to_start_again(tiny_ex
     _truncate_newest_data_file(run_dir, 2)
     with pytest.raises(loop.CheckpointError, match=r"no intact checkpoint in .*ckpt-2 cannot be read.*--retrain"):
         _train(tiny_experiment, images, run_dir, steps=4, checkpoint_every=2)
+
+
+def test_the_last_step_is_checkpointed_before_its_evaluation(tiny_experiment, images, tmp_path):
+    # An evaluation that fails at the end (e.g. out of memory) must not cost the training.
+    model = InfoGAN(tiny_experiment, seed=0, jit_compile=False)
+
+    def failing_eval(step):
+        raise RuntimeError("evaluation failed")
+
+    with pytest.raises(RuntimeError, match="evaluation failed"):
+        loop.fit(model, lambda s: data.training_batches(images[:200], 16, 0, s), str(tmp_path), total_steps=3,
+                 log_every=1, checkpoint_every=100, eval_every=100, on_eval=failing_eval)
+    assert tf.train.latest_checkpoint(os.path.join(str(tmp_path), "checkpoints")).endswith("ckpt-3")

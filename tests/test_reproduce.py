@@ -59,12 +59,19 @@ def _usage_error(runner, args) -> str:
     return str(e.value)
 
 
-def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(runner, mnist_data_dir, tmp_path):
+def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(runner, mnist_data_dir, tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    from infogan_tf import digit_classifier, evaluation
     logdir, out = tmp_path / "runs", tmp_path / "results"
     args = ["--figure=mnist_rotation", "--steps=3", "--batch_size=16", f"--data_dir={mnist_data_dir}",
             f"--logdir={logdir}", f"--output_dir={out}", "--noxla", "--set=evaluation.factor_rows=10",
             "--set=evaluation.generated_digits=50"]
+    evaluations = []
+    evaluate_run = evaluation.evaluate_run
+    monkeypatch.setattr(evaluation, "evaluate_run", lambda *a, **k: evaluations.append(1) or evaluate_run(*a, **k))
     r = runner(args)
+    monkeypatch.setattr(evaluation, "evaluate_run", evaluate_run)
     assert r.returncode == 0, r.stderr[-3000:]
     png = out / "mnist_rotation@train.batch_size=16.png"
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -81,6 +88,12 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(runner, mnis
     events.Reload()
     assert {"d_loss", "g_loss", "d_real", "d_fake", "L_I/c1", "L_I/c2", "L_I/c3", "L_I/total",
             "eval/c1_accuracy", "eval/c1_generation_accuracy", "traversal/c1", "traversal/c2", "perf/iterations_per_second"} <= set(events.Tags()["tensors"])
+    # The last step is evaluated once: TensorBoard shows the numbers metrics.json keeps.
+    assert len(evaluations) == 1
+    for tag, value in (("eval/c1_accuracy", metrics["evaluation"]["c1"]["accuracy"]),
+                       ("eval/c1_generation_accuracy", metrics["generation"]["c1"]["accuracy"])):
+        (last,) = [e for e in events.Tensors(tag) if e.step == 3]
+        assert float(tf.make_ndarray(last.tensor_proto)) == pytest.approx(value, abs=1e-6)
     assert "step 3/3" in r.stderr  # progress on the console
     assert json.loads((out / "mnist@train.batch_size=16_metrics.json").read_text())["step"] == 3
     assert metrics["overrides"] == ["evaluation.factor_rows=10", "evaluation.generated_digits=50", "train.steps=3",
@@ -97,13 +110,18 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(runner, mnis
     assert f"Accuracy {acc:.4f}" in text and "| mnist_rotation@train.batch_size=16 | Figure 2c |" in text
     assert "How far each factor moves from code -1 to +1" in text and "| rotation |" in text
 
-    # A second figure of the same experiment reuses the trained run instead of retraining.
+    # A second figure of the same experiment reuses the trained run instead of retraining, without
+    # the digit classifier (nothing is evaluated).
+    def no_classifier(*a, **k):
+        raise AssertionError("a reused run loaded the digit classifier")
+    monkeypatch.setattr(digit_classifier, "load_or_train", no_classifier)
     r2 = runner(args[:1] + ["--figure=mnist_width"] + args[1:])
     assert r2.returncode == 0, r2.stderr[-3000:]
     assert "reusing the trained run" in r2.stderr and "step 1/3" not in r2.stderr
     assert (out / "mnist_width@train.batch_size=16.png").exists()
 
     # --reevaluate evaluates the trained run again (no training) and keeps what trained it on record.
+    monkeypatch.undo()
     r2b = runner(args + ["--reevaluate"])
     assert r2b.returncode == 0, r2b.stderr[-3000:]
     assert "reusing the trained run" not in r2b.stderr and "step 1/3" not in r2b.stderr

@@ -111,3 +111,9 @@ def test_bad_sweep_flags_are_usage_errors(tmp_path):
     proc = _sweep(["--experiment=mnist", "--seeds=5-2", f"--output_dir={tmp_path}"])
     console, _ = proc.communicate(timeout=300)
     assert proc.returncode == 1 and "--seeds=5-2" in console and "Traceback" not in console
+
+
+def test_two_seeds_at_once_by_default_with_two_cores_or_more(monkeypatch):
+    for cores, expected in ((1, 1), (2, 2), (8, 2), (None, 1)):
+        monkeypatch.setattr(sweep.os, "cpu_count", lambda cores=cores: cores)
+        assert sweep.default_parallel() == expected
