@@ -12,6 +12,7 @@ import tensorflow as tf
 
 import infogan_tf
 from infogan_tf import data, experiment, inference
+from conftest import GENERATED
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOL = dict(rtol=1e-5, atol=1e-6)
@@ -19,12 +20,13 @@ VALUES = [-2.0, 0.0, 1.5]
 
 
 @pytest.fixture(scope="module")
-def run(registry, mnist_data_dir, tmp_path_factory):
-    """One tiny MNIST run (2 iterations at batch 16), evaluated and exported, shared by the module."""
-    exp = registry.experiment("mnist", ["train.batch_size=16", "train.steps=2", "logging.image_every=2",
-                                        "evaluation.factor_rows=4", "evaluation.generated_digits=0"])
+def run(registry, tmp_path_factory):
+    """One tiny run of the MNIST networks on generated images (2 iterations at batch 16), evaluated and
+    exported, shared by the module."""
+    exp = registry.experiment("mnist", GENERATED + ["train.batch_size=16", "train.steps=2", "logging.image_every=2",
+                                                    "evaluation.factor_rows=4"])
     return experiment.run_experiment(exp, seed=0, log_dir=str(tmp_path_factory.mktemp("api_runs")),
-                                     data_dir=mnist_data_dir, jit_compile=False, do_export=True)
+                                     jit_compile=False, do_export=True)
 
 
 @pytest.fixture(scope="module")

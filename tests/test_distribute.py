@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO
+from conftest import GENERATED, REPO
 
 _STEP_AND_CHECKPOINTS = r"""
 import json, sys
@@ -77,13 +77,12 @@ def test_a_mirrored_step_over_two_devices_equals_a_single_device_step_and_checkp
     assert result["next_metric_gap"] < 1e-4
 
 
-def test_the_runner_trains_mirrored_and_the_run_resumes_on_one_device(tmp_path, mnist_data_dir):
-    common = ["--experiment=mnist", "--batch_size=8", f"--data_dir={mnist_data_dir}", f"--logdir={tmp_path / 'runs'}",
-              f"--output_dir={tmp_path / 'out'}", "--noexport", "--set=evaluation.factor_rows=4",
-              "--set=evaluation.generated_digits=0", "--noxla"]
+def test_the_runner_trains_mirrored_and_the_run_resumes_on_one_device(tmp_path):
+    common = ["--experiment=mnist", "--batch_size=8", f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'out'}",
+              "--noexport", "--set=evaluation.factor_rows=4", "--noxla"] + [f"--set={item}" for item in GENERATED]
     r = _python("infogan_tf.reproduce", *common, "--steps=3", "--strategy=mirrored", "--cpu_devices=2")
     assert r.returncode == 0, r.stderr[-3000:]
-    metrics_path = tmp_path / "runs" / "mnist@train.batch_size=8" / "seed0" / "metrics.json"
+    (metrics_path,) = (tmp_path / "runs").glob("mnist@*/seed0/metrics.json")  # the run name lists the overrides
     metrics = json.loads(metrics_path.read_text())
     assert metrics["step"] == 3 and metrics["strategy"]["replicas"] == 2
     r = _python("infogan_tf.reproduce", *common, "--steps=5")

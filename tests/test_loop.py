@@ -1,4 +1,4 @@
-"""The training loop: real-data smoke, exact resume, interrupts, damaged checkpoints."""
+"""The training loop: real-data smoke (MNIST), exact resume, interrupts, damaged checkpoints (generated images)."""
 
 import os
 
@@ -11,13 +11,19 @@ from infogan_tf.model import InfoGAN
 
 
 @pytest.fixture(scope="module")
-def images(mnist_data_dir):
+def mnist_images(mnist_data_dir):
     return data.load_split("mnist", "train", mnist_data_dir)[0]
 
 
-def test_training_on_shared_mnist_gives_finite_losses_and_rising_information(tiny_experiment, images, tmp_path):
+@pytest.fixture(scope="module")
+def images(generated_images):
+    """What resuming, interrupts and checkpoints need: any images of MNIST's shape (generated)."""
+    return generated_images
+
+
+def test_training_on_shared_mnist_gives_finite_losses_and_rising_information(tiny_experiment, mnist_images, tmp_path):
     model = InfoGAN(tiny_experiment, seed=0, jit_compile=True)
-    last = loop.fit(model, lambda s: data.training_batches(images, 16, 0, s), str(tmp_path),
+    last = loop.fit(model, lambda s: data.training_batches(mnist_images, 16, 0, s), str(tmp_path),
                     total_steps=25, log_every=1, checkpoint_every=100)
     assert int(model.step) == 25
     assert all(np.isfinite(v) for v in last.values())

@@ -18,7 +18,7 @@ import pytest
 from absl import flags
 from absl import logging as absl_logging
 
-from conftest import REPO
+from conftest import GENERATED, REPO
 from infogan_tf import reproduce
 
 
@@ -163,15 +163,15 @@ def test_missing_data_fails_fast_with_instructions(runner, tmp_path):
     assert "step 1/" not in r.stderr and not (tmp_path / "runs" / "mnist" / "seed0" / "checkpoints").exists()
 
 
-def test_changed_config_in_same_run_dir_is_refused(runner, mnist_data_dir, tmp_path):
+def test_changed_config_in_same_run_dir_is_refused(runner, tmp_path):
     from infogan_tf import configs
     logdir = tmp_path / "runs"
-    run_dir = logdir / "mnist@train.batch_size=16" / "seed0"
+    run_dir = logdir / configs.Registry().experiment("mnist", GENERATED + ["train.batch_size=16"]).run_name / "seed0"
     run_dir.mkdir(parents=True)
-    other = configs.Registry().experiment("mnist", ["train.g_lr=0.002"])
+    other = configs.Registry().experiment("mnist", GENERATED + ["train.g_lr=0.002"])
     (run_dir / "config.json").write_text(json.dumps({"experiment": other.to_dict(), "seed": 0}))
-    r = runner(["--figure=mnist_rotation", "--steps=2", "--batch_size=16", f"--data_dir={mnist_data_dir}",
-                f"--logdir={logdir}", f"--output_dir={tmp_path / 'out'}", "--noxla"])
+    r = runner(["--figure=mnist_rotation", "--steps=2", "--batch_size=16", f"--logdir={logdir}",
+                f"--output_dir={tmp_path / 'out'}", "--noxla"] + [f"--set={item}" for item in GENERATED])
     assert r.returncode == 2 and "different configuration" in r.stderr and "--retrain" in r.stderr
 
 
@@ -191,11 +191,11 @@ def test_a_bad_set_value_is_a_usage_error(runner, tmp_path):
     assert 'train.lambda_disc: "high" is not a number' in message and not (tmp_path / "runs").exists()
 
 
-def test_a_batch_larger_than_the_dataset_is_a_usage_error_naming_the_flag(runner, mnist_data_dir, tmp_path):
-    message = _usage_error(runner, ["--figure=mnist_rotation", "--batch_size=100000", f"--data_dir={mnist_data_dir}",
-                                    f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'out'}"])
-    assert "train.batch_size=100000 (--batch_size" in message and "60000 images" in message
-    assert "valid: 1 to 60000" in message and not (tmp_path / "runs").exists()
+def test_a_batch_larger_than_the_dataset_is_a_usage_error_naming_the_flag(runner, tmp_path):
+    message = _usage_error(runner, ["--figure=mnist_rotation", "--batch_size=100000", f"--logdir={tmp_path / 'runs'}",
+                                    f"--output_dir={tmp_path / 'out'}"] + [f"--set={item}" for item in GENERATED])
+    assert "train.batch_size=100000 (--batch_size" in message and "256 images" in message
+    assert "valid: 1 to 256" in message and not (tmp_path / "runs").exists()
 
 
 def test_figure_1_runner_trains_both_baselines_and_plots_them(runner, mnist_data_dir, tmp_path):
