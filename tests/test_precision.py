@@ -2,11 +2,14 @@
 loss scaling for float16; its own run; a first step that agrees with float32; the export."""
 
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import REPO
 from infogan_tf import configs, export
 from infogan_tf.model import InfoGAN
 
@@ -104,6 +107,11 @@ def test_the_flags_offer_exactly_the_configs_precisions():
     reproduce.define_flags()
     assert tuple(flags.FLAGS["precision"].parser.enum_values) == configs.PRECISIONS
     assert benchmark.PRECISIONS == configs.PRECISIONS
+    # The sweep defines flags of the same names, so it is asked in a process of its own (no TensorFlow).
+    script = ("from absl import flags; from infogan_tf import sweep; sweep.define_flags(); "
+              "print(','.join(flags.FLAGS['precision'].parser.enum_values))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert tuple(out.stdout.strip().split(",")) == configs.PRECISIONS, out.stderr[-2000:]
 
 
 def test_a_bfloat16_export_reloads_and_matches(registry, tmp_path):
