@@ -1,4 +1,4 @@
-"""Network tables (paper Appendix C), as data.
+"""Network tables (paper Appendix C), as data; and ``chairs_color``, Table 6 for colour images.
 
 Each table lists the generator, the D/Q trunk shared by the discriminator and Q, the D head and
 the Q head, layer by layer, in the order the official code (openai/InfoGAN, infogan/models/
@@ -155,7 +155,15 @@ CHAIRS = Architecture(
     source="paper Table 6",
 )
 
-ARCHITECTURES = {a.name: a for a in (MNIST, SVHN, CELEBA, FACES, CHAIRS)}
+# Not in the paper: Table 6's networks for colour 64x64 images (own_color64 in paper_configs/
+# own_images.json). Only G's last row (3 channels, still sigmoid) and D's input (3 channels, which
+# the first convolution takes from the images) differ.
+CHAIRS_COLOR = dataclasses.replace(
+    CHAIRS, name="chairs_color", image_shape=(64, 64, 3),
+    generator=CHAIRS.generator[:-1] + (deconv(3, act="sigmoid"),),
+    source="paper Table 6 with a 3-channel (colour) output; not in the paper")
+
+ARCHITECTURES = {a.name: a for a in (MNIST, SVHN, CELEBA, FACES, CHAIRS, CHAIRS_COLOR)}
 
 
 def get(name: str) -> Architecture:

@@ -108,14 +108,22 @@ class TfdsDataset:
 
 @dataclasses.dataclass(frozen=True)
 class ImageFolderDataset:
-    """A directory of image files under the data dir (a manual download)."""
+    """A directory of image files (a manual download, or your own images; ``data.load_image_folder``).
+
+    ``path``: absolute, ``~/...``, or relative: looked up under the data dir, then under the current
+    directory (``data.image_folder_root``); empty: not set yet (``paper_configs/own_images.json``),
+    an error that says to pass ``--set dataset.path=DIR``. ``size`` and ``grey`` must be the
+    architecture's image shape (checked with the experiment). ``crop``: "bbox" (the object's
+    bounding box on a plain background, made square), "center" (the central square) or null (the
+    whole image resized).
+    """
 
     path: str = _field()
     size: int = _field(min=8)
     source: str = _field("image_folder", choices=("image_folder",))
     name: str = _field("")
     grey: bool = _field(True)
-    crop: Optional[str] = _field("bbox", choices=("bbox",))
+    crop: Optional[str] = _field("bbox", choices=("bbox", "center"))
     num_test_images: int = _field(2000, min=1)
     layout: str = _field("")
     get: str = _field("", doc="how to obtain the images")
@@ -435,6 +443,40 @@ def _dataset(raw, where: _Where) -> Dataset:
     return dataset
 
 
+def _dataset_shape(dataset: Dataset) -> Tuple[Optional[int], Optional[int], Optional[str]]:
+    """(size, channels, the key that sets the channels) of the images ``dataset`` makes; None where
+    only loading tells (a TFDS dataset's channels, or its size when it is not resized)."""
+    if isinstance(dataset, ImageFolderDataset):
+        return dataset.size, 1 if dataset.grey else 3, "grey"
+    if isinstance(dataset, ShapesDataset):
+        return dataset.size, 3 if dataset.color else 1, "color"
+    return dataset.size, None, None
+
+
+def _check_image_shape(dataset: Dataset, arch: architectures.Architecture, where: _Where) -> None:
+    """A ConfigError unless the images ``dataset`` makes have the shape ``arch`` takes: size first,
+    then grey or colour; it names the key, its value, what is valid and which architectures take the
+    dataset's images."""
+    size, channels, key = _dataset_shape(dataset)
+    h, w, c = arch.image_shape
+    takes = f"the {arch.name} architecture takes {h}x{w}x{c} images ({'grey' if c == 1 else 'colour'})"
+    if size is not None and size != h:
+        key, value, valid = "size", size, h
+    elif channels is not None and channels != c:
+        value, valid = getattr(dataset, key), (c == 1) if key == "grey" else (c == 3)
+    else:
+        return
+    shape = (size or h, size or w, channels or c)  # a TFDS dataset's channels: taken as the architecture's
+    others = [a.name for a in architectures.ARCHITECTURES.values() if a.image_shape == shape]
+    if others:
+        hint = f"{'x'.join(map(str, shape))} images go to the architecture {' or '.join(others)} (--set architecture=NAME)"
+    else:
+        known = ", ".join(f"{a.name} {'x'.join(map(str, a.image_shape))}"
+                          for a in architectures.ARCHITECTURES.values())
+        hint = f"no architecture takes {'x'.join(map(str, shape))} images (they take: {known})"
+    raise (where / key).error(f"{json.dumps(value)}: {takes}; valid: {json.dumps(valid)}; {hint}")
+
+
 def parse_dataset(raw, source: str = "dataset") -> Dataset:
     """A ``dataset`` entry (a TFDS name or an object with ``source``) to its typed object, validated."""
     return _dataset(raw, _Where(source, "dataset"))
@@ -458,6 +500,7 @@ def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ..
         notes = [notes]
     if not isinstance(notes, list):
         raise (where / "notes").error(f"expected a list of strings, got {json.dumps(notes)}")
+    _check_image_shape(dataset, architectures.ARCHITECTURES[arch_name], where / "dataset")
     evaluation = _dataclass(Evaluation, raw.get("evaluation", {}), where / "evaluation")
     if evaluation.generated_digits and getattr(dataset, "name", None) != "mnist":
         raise (where / "evaluation" / "generated_digits").error(

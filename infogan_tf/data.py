@@ -5,8 +5,10 @@ Sources (the ``dataset`` entry of an experiment config, a name or a dict with ``
 - ``tfds``: a TensorFlow Datasets dataset (``mnist``, ``svhn_cropped``, ``celeb_a``), optionally
   centre-cropped and resized (CelebA: the central 108x108 of the aligned 218x178 images, resized
   to 32x32 with area averaging; the paper does not state its crop);
-- ``image_folder``: a directory of image files under the data dir (3D Faces, 3D Chairs), converted to
-  grey, optionally cropped to the object's bounding box, resized;
+- ``image_folder``: a directory of image files (3D Faces, 3D Chairs under the data dir; your own
+  images anywhere, ``paper_configs/own_images.json``), grey or colour, optionally cropped (the
+  object's bounding box, or the central square), resized; ``load_image_folder`` says what a folder
+  must hold and how grey, colour, palette, alpha and 16-bit files are read;
 - ``shapes``: the procedurally generated dataset of ``infogan_tf.shapes``.
 
 Data location, in order: the ``data_dir`` argument (the runner's ``--data_dir``), the
@@ -24,6 +26,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
+from absl import logging
 
 # Where TFDS downloads each dataset from; checked before a download is attempted.
 DOWNLOAD_HOSTS = {"mnist": "storage.googleapis.com", "svhn_cropped": "ufldl.stanford.edu",
@@ -174,39 +177,180 @@ class Split:
     factors: Optional[Dict[str, np.ndarray]] = None
 
 
-def load_image_folder(root: str, size: int, crop: Optional[str] = "bbox", grey: bool = True,
-                      limit: Optional[int] = None) -> np.ndarray:
-    """All images below ``root`` (recursively, sorted by path) as uint8 [N, size, size, 1 or 3].
+# --- image folders ---------------------------------------------------------------------------------
+# What a file's pixels hold, by PIL mode (Pillow's "Modes"): grey, or else colour. A palette image
+# (P, PA) is grey when every entry of its palette is. 16-bit grey (I;16*, and I, as older Pillow
+# opens 16-bit PNGs) is scaled to 8 bits. Alpha (LA, PA, RGBA, a tRNS colour key) is flattened onto white.
+_GREY_MODES = ("1", "L", "LA", "La", "I", "F")
+_ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
+PROGRESS_EVERY = 10_000  # a folder of this many files or more logs its progress
+_FOLDER_CACHE: Dict[tuple, tuple] = {}  # the last folder read in full: key -> (file signature, images)
 
-    ``crop="bbox"`` crops each image to the bounding box of its non-background pixels (background =
-    the colour of the top-left pixel), made square and padded by 5%, before resizing; ``None``
-    resizes the whole image.
-    """
-    from PIL import Image, UnidentifiedImageError
 
-    if not os.path.isdir(root):
-        raise DataUnavailableError(f"image folder {root!r} does not exist")
+class ImageFolderError(ValueError):
+    """An image folder whose files do not make one dataset of the config's kind: files of different
+    sizes that are resized whole, grey and colour files together, or grey files for colour images."""
+
+
+def image_kind(im) -> str:
+    """"grey" or "colour": what the pixels of an opened PIL image hold, from its mode (a palette
+    image: from its palette). Reads the header only."""
+    if im.mode in ("P", "PA"):
+        palette = np.asarray(im.getpalette() or [0, 0, 0]).reshape(-1, 3)
+        return "grey" if (palette == palette[:, :1]).all() else "colour"
+    return "grey" if im.mode in _GREY_MODES or im.mode.startswith("I;16") else "colour"
+
+
+def _to_mode(im, grey: bool):
+    """An opened PIL image as mode L (``grey``) or RGB: alpha flattened onto white, 16-bit grey
+    scaled to 8 bits (65535 -> 255), colour to grey by PIL's ITU-R 601 luma."""
+    from PIL import Image
+
+    if im.mode in _ALPHA_MODES or "transparency" in im.info:
+        white = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(white, im.convert("RGBA"))
+    elif im.mode == "I" or im.mode.startswith("I;16"):
+        wide = np.asarray(im, np.float64)
+        im = Image.fromarray(np.clip(np.rint(wide / 257.0), 0, 255).astype(np.uint8))
+    return im.convert("L" if grey else "RGB")
+
+
+def _square(im, crop: Optional[str]):
+    """``im`` cropped as ``dataset.crop`` says: "bbox", "center" (the central square) or None (whole)."""
+    if crop == "bbox":
+        return _bbox_square(im)
+    if crop == "center":
+        w, h = im.size
+        side = min(w, h)
+        left, top = (w - side) // 2, (h - side) // 2
+        return im.crop((left, top, left + side, top + side))
+    if crop is not None:
+        raise ValueError(f"unknown crop {crop!r}; valid: 'bbox', 'center' or none")
+    return im
+
+
+def image_files(root: str) -> list:
+    """Every image file below ``root`` (recursively; by extension, any case), sorted by path."""
     paths = []
     for dirpath, _, files in os.walk(root):
         paths.extend(os.path.join(dirpath, f) for f in files if f.lower().endswith(IMAGE_EXTENSIONS))
-    paths.sort()
+    return sorted(paths)
+
+
+def _describe(path: str, im) -> str:
+    return f"{path!r} ({im.size[0]}x{im.size[1]}, mode {im.mode}, {image_kind(im)})"
+
+
+class _FolderCheck:
+    """Checks each file of a folder against the first: one kind (grey or colour) and, when images
+    are resized whole, one size. Raises ImageFolderError naming both files and what to do."""
+
+    def __init__(self, root: str, paths: list, grey: bool, crop: Optional[str]):
+        self.root, self.paths, self.grey, self.crop = root, paths, grey, crop
+        self.first = None  # (path, description, size, kind)
+
+    def __call__(self, path: str, im) -> None:
+        kind = image_kind(im)
+        if self.first is None:
+            self.first = (path, _describe(path, im), im.size, kind)
+            if kind == "grey" and not self.grey:
+                self._grey_for_colour(path, im)
+            return
+        first_path, first_desc, first_size, first_kind = self.first
+        if kind != first_kind:
+            raise ImageFolderError(
+                f"grey and colour image files below {self.root!r}: {first_desc} and {_describe(path, im)}; "
+                f"the images of a folder must be all grey or all colour. Convert the "
+                f"{'colour' if self.grey else 'grey'} ones to {'grey' if self.grey else 'colour (RGB)'} "
+                f"or move them out of the folder")
+        if self.crop is None and im.size != first_size:
+            raise ImageFolderError(
+                f"image files of different sizes below {self.root!r}: {first_desc} and {_describe(path, im)}; "
+                f"dataset.crop=null resizes every image whole, so they would be scaled (and stretched) "
+                f"differently. Resize them to one size, or crop each to a square first: --set dataset.crop=center "
+                f"(its central square) or --set dataset.crop=bbox (the object's bounding box on a plain background)")
+
+    def _grey_for_colour(self, path: str, im) -> None:
+        """The first file is grey and colour images are asked for: a mixed folder (named by the first
+        colour file, found from the headers) or a grey one."""
+        from PIL import Image
+
+        for other in self.paths[1:]:
+            try:
+                with Image.open(other) as o:
+                    if image_kind(o) == "colour":
+                        self(other, o)  # the mixed-kinds error
+            except OSError:
+                continue  # reported when it is read
+        raise ImageFolderError(
+            f"the image files below {self.root!r} are grey (e.g. {_describe(path, im)}) and dataset.grey=false "
+            f"asks for colour images: train a grey experiment (own_grey32, own_grey64) or pass "
+            f"--set dataset.grey=true with a grey architecture (faces, chairs)")
+
+
+def load_image_folder(root: str, size: int, crop: Optional[str] = "bbox", grey: bool = True,
+                      limit: Optional[int] = None) -> np.ndarray:
+    """All images below ``root`` (recursively, sorted by path) as uint8 [N, size, size, 1 or 3]
+    (read-only), or the first ``limit`` of them.
+
+    ``crop="bbox"`` crops each image to the bounding box of its non-background pixels (background =
+    the colour of the top-left pixel), made square and padded by 5%, before resizing; ``"center"``
+    takes its central square; ``None`` resizes the whole image (all files must then be of one
+    size). The files must be all grey or all colour (``image_kind``); grey files for ``grey=False``
+    are refused; colour files for ``grey=True`` are converted (ITU-R 601 luma). Alpha is flattened
+    onto white, 16-bit grey scaled to 8 bits. Box-filter resizing.
+
+    Each file is read once, in one pass that checks it against the first; a folder of 10,000 files
+    or more logs its progress. The last folder read in full is kept in memory while its files stay
+    unchanged (paths, sizes, modification times), so the test split, its first ``limit`` files,
+    reads nothing again.
+
+    Raises (each naming the path):
+      DataUnavailableError: ``root`` is not a directory, holds no image file, or a file cannot be read.
+      ImageFolderError: grey and colour files together, files of different sizes with ``crop=None``,
+        or grey files for ``grey=False`` (both files named, with sizes and PIL modes).
+    """
+    if not os.path.isdir(root):
+        raise DataUnavailableError(f"image folder {root!r} does not exist")
+    paths = image_files(root)
     if not paths:
         raise DataUnavailableError(
             f"no image files ({', '.join(IMAGE_EXTENSIONS)}) found below {root!r}")
-    if limit:
-        paths = paths[:limit]
+    key = (os.path.abspath(root), size, crop, grey)
+    signature = tuple((p, s.st_size, s.st_mtime_ns) for p, s in ((p, os.stat(p)) for p in paths))
+    cached = _FOLDER_CACHE.get(key)
+    if cached is not None and cached[0] == signature:
+        images = cached[1]
+    else:
+        wanted = paths[:limit] if limit else paths
+        images = _read_images(root, wanted, size, crop, grey)
+        images.setflags(write=False)
+        if len(wanted) == len(paths):
+            _FOLDER_CACHE.clear()  # one folder at a time: the arrays can be large
+            _FOLDER_CACHE[key] = (signature, images)
+    return images[:limit] if limit else images
+
+
+def _read_images(root: str, paths: list, size: int, crop: Optional[str], grey: bool) -> np.ndarray:
+    """The files ``paths`` read, checked (``_FolderCheck``), converted, cropped and resized, in order."""
+    from PIL import Image, UnidentifiedImageError
+
+    check = _FolderCheck(root, paths, grey, crop)
     out = np.empty((len(paths), size, size, 1 if grey else 3), np.uint8)
+    if len(paths) >= PROGRESS_EVERY:
+        logging.info("%s: reading %d image files", root, len(paths))
     for i, path in enumerate(paths):
+        if i and i % PROGRESS_EVERY == 0:
+            logging.info("%s: read %d of %d image files", root, i, len(paths))
         try:
             with Image.open(path) as im:
-                im = im.convert("L" if grey else "RGB")
-                if crop == "bbox":
-                    im = _bbox_square(im)
-                elif crop is not None:
-                    raise ValueError(f"unknown crop {crop!r}; valid: 'bbox' or none")
-                im = im.resize((size, size), Image.Resampling.BOX)
+                check(path, im)
+                if i == 0 and crop is None and im.size[0] != im.size[1]:
+                    logging.warning("%s: the images are %dx%d; resized whole to %dx%d they are stretched "
+                                    "(--set dataset.crop=center takes the central square)", root, *im.size, size, size)
+                im = _square(_to_mode(im, grey), crop).resize((size, size), Image.Resampling.BOX)
                 arr = np.asarray(im, np.uint8)
-        except (UnidentifiedImageError, OSError) as e:
+        except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
             raise DataUnavailableError(f"cannot read image file {path!r}: {e}") from None
         out[i] = arr[..., None] if grey else arr
     return out
@@ -228,6 +372,38 @@ def _bbox_square(im):
     return canvas
 
 
+def image_folder_root(dataset, data_dir: Optional[str] = None) -> str:
+    """The directory an image_folder dataset's ``path`` names: an absolute or ``~/`` path as it is; a
+    relative one under the data dir (the paper datasets' place), or else under the current directory.
+
+    Raises:
+      DataUnavailableError: the path is empty (not set yet), or none of those places is a directory;
+        the message names every place looked at, the expected layout and how to get the images.
+    """
+    what = dataset.name or dataset.path or "image_folder"
+    if not dataset.path.strip():
+        raise DataUnavailableError(
+            f"{what}: dataset.path is empty: pass the folder of images with --set dataset.path=DIR (absolute, "
+            f"~/..., or relative to the data dir or to the current directory)")
+    path = os.path.expanduser(dataset.path)
+    if os.path.isabs(path):
+        places = [(path, "")]
+    else:
+        base = resolve_data_dir(data_dir) or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
+        places = [(os.path.join(base, path), " (under the data dir)")]
+        here = os.path.abspath(path)
+        if here != places[0][0]:
+            places.append((here, " (under the current directory)"))
+    for place, _ in places:
+        if os.path.isdir(place):
+            return place
+    looked = " or ".join(f"{p!r}{where}{' (a file, not a folder)' if os.path.exists(p) else ''}"
+                         for p, where in places)
+    raise DataUnavailableError(
+        f"{what}: expected the images in {looked}, and there is no such folder "
+        f"({dataset.layout or 'a directory of image files'}); {dataset.get}".strip())
+
+
 def load_dataset(dataset, split: str, data_dir: Optional[str] = None, download: bool = True) -> Split:
     """Loads one split ("train" or "test") of an experiment's dataset (a ``configs`` dataset object;
     see the module docstring for the sources)."""
@@ -242,12 +418,9 @@ def load_dataset(dataset, split: str, data_dir: Optional[str] = None, download: 
         seed = dataset.seed + (0 if split == "train" else 1_000_003)
         images, factors = shapes.make(n, dataset.size, dataset.color, seed, dataset.ranges)
         return Split(images, factors["shape"], factors)
-    # image_folder: the manual download, extracted under the data dir.
-    base = resolve_data_dir(data_dir) or os.path.join(os.path.expanduser("~"), "tensorflow_datasets")
-    root = os.path.join(base, dataset.path)
-    if not os.path.isdir(root):
-        raise DataUnavailableError(
-            f"{dataset.name or dataset.path}: expected the extracted images in {root!r} "
-            f"({dataset.layout or 'a directory of image files'}); {dataset.get}".strip())
+    # image_folder: a manual download or the user's own images. The test split is the first
+    # num_test_images files of the folder (they are also trained on: without labels it only feeds
+    # the label-free scores).
+    root = image_folder_root(dataset, data_dir)
     limit = dataset.num_test_images if split != "train" else None
     return Split(load_image_folder(root, dataset.size, dataset.crop, dataset.grey, limit=limit))

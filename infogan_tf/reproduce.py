@@ -3,6 +3,7 @@
     python -m infogan_tf.reproduce --figure=mnist_rotation
     python -m infogan_tf.reproduce --figure=all_mnist --data_dir=../shared/tensorflow_datasets
     python -m infogan_tf.reproduce --experiment=mnist --seed=3     # one run, no figure (a sweep's seed)
+    python -m infogan_tf.reproduce --experiment=own_grey32 --set dataset.path=~/my_images   # your own images
     tensorboard --logdir runs
 
 Writes ``<output_dir>/<figure>.png`` with ``<figure>.json`` beside it (command, commit, seed, wall
@@ -57,7 +58,7 @@ def define_flags():
                          "mirror over them instead of the GPUs (to test the mirrored step without GPUs; 0: leave it whole).")
     flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
     flags.DEFINE_bool("download", True, "Let TFDS download a dataset that is not prepared in the data dir.")
-    flags.DEFINE_bool("list", False, "List the figures and groups and exit.")
+    flags.DEFINE_bool("list", False, "List the figures, groups and experiments and exit.")
 
 
 class UsageError(app.UsageError):
@@ -114,6 +115,8 @@ def main(argv):
                 print(f"{name:24s} {registry.figures[name].paper}")
             for name, members in sorted(registry.groups.items()):
                 print(f"{name:24s} group: {', '.join(members)}")
+            for name in sorted(registry.experiments):  # for --experiment, e.g. own_grey32 (your own images)
+                print(f"{name:24s} experiment: {registry.experiments[name].paper}")
             return 0
         names = registry.expand(FLAGS.figure) if FLAGS.figure else []
         experiments = {FLAGS.experiment: registry.experiment(FLAGS.experiment, overrides())} if FLAGS.experiment else {}
@@ -149,7 +152,8 @@ def main(argv):
                 download=FLAGS.download, command=command, strategy=strategy)
         except configs.ConfigError as e:
             raise UsageError(str(e)) from None
-        except (data.DataUnavailableError, experiment.IncompatibleRunError, loop.CheckpointError) as e:
+        except (data.DataUnavailableError, data.ImageFolderError, experiment.IncompatibleRunError,
+                loop.CheckpointError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         except (KeyboardInterrupt, loop.TrainingInterrupted):

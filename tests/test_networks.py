@@ -183,5 +183,5 @@ def test_chairs_stride_one_layers_keep_8x8():
 
 
 def test_unknown_architecture_lists_valid_ones():
-    with pytest.raises(ValueError, match="valid: celeba, chairs, faces, mnist, svhn"):
+    with pytest.raises(ValueError, match="valid: celeba, chairs, chairs_color, faces, mnist, svhn"):
         architectures.get("cifar")
