@@ -79,6 +79,8 @@ class Logging:
     image_every: int = _field(0, min=0, doc="TensorBoard traversal images; 0: never")
     eval_every: int = _field(0, min=0, doc="c1 test accuracy during training; 0: only at the end")
     checkpoint_every: int = _field(250, min=1)
+    health_warmup: int = _field(500, min=0, doc="iterations before the training-health checks start "
+                                "(infogan_tf/health.py); a run as short ends without them")
 
 
 FACTORS = ("rotation", "width", "x", "y", "size")

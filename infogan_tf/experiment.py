@@ -20,8 +20,8 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from infogan_tf import (configs, data, digit_classifier, distribute, evaluation, export, figures, inference, loop,
-                        provenance)
+from infogan_tf import (configs, data, digit_classifier, distribute, evaluation, export, figures, health, inference,
+                        loop, provenance)
 from infogan_tf.model import InfoGAN
 
 class IncompatibleRunError(ValueError):
@@ -192,15 +192,23 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         logging.info("%s: evaluating the untrained networks (the baseline)", name)
         _write_json(baseline_path, evaluation.evaluate_run(model, exp.evaluation, test, classify))
     log = exp.logging
+    monitor = health.Monitor(  # training health: said once per run, listed in metrics.json
+        model.spec, mode=exp.mode, lambdas=model.lambdas, warmup=log.health_warmup, run_dir=run_dir,
+        sample=lambda: inference.to_unit_range(
+            inference.sample(model, health.PROBE_SAMPLES, seed=health.PROBE_SEED), act),
+        real_spread=health.reference_spread(train.images))
     last = loop.fit(
         model, lambda start: data.training_batches(train.images, model.batch_size, seed, start, act),
         run_dir, total_steps=exp.train.steps, log_every=log.log_every, checkpoint_every=log.checkpoint_every,
         image_every=log.image_every, eval_every=log.eval_every,
         on_images=lambda step, writer: _summary_images(model, step, writer),
-        on_eval=on_eval if cat_codes else None)
+        on_eval=on_eval if cat_codes else None, health=monitor)
 
     if evaluated and previous.get("step") == int(model.step):
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
+        if previous.get("health") != monitor.records():  # a record from before the checks, or another warm-up
+            previous["health"] = monitor.records()
+            _write_json(metrics_path, previous)
         return Run(exp, run_dir, model, previous)
 
     results = final.get(int(model.step)) or evaluation.evaluate_run(model, exp.evaluation, test, classify)
@@ -213,7 +221,7 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         "commit": provenance.git_commit(), "command": command, "cpu": provenance.cpu_model(),
         "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
         "final_logged": last, "jit_compile": model.jit_compile, "precision": exp.train.precision,
-        "strategy": distribute.describe(strategy), **results,
+        "strategy": distribute.describe(strategy), "health": monitor.records(), **results,
     }
     if previous.get("step") == int(model.step):  # evaluated again: keep what trained it on record
         metrics["trained_by"] = previous.get("trained_by") or {

@@ -13,6 +13,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from infogan_tf import health  # noqa: E402
+
 
 def mosaic(grid: np.ndarray, pad: int = 1, pad_value: float = 1.0) -> np.ndarray:
     """[rows, cols, H, W, C] images in [0, 1] to one [rows*(H+pad)-pad, cols*(W+pad)-pad, C] image."""
@@ -57,10 +59,10 @@ def save_traversal(grid: np.ndarray, path: str, title: str, column_labels: Seque
 
 
 def save_mi_curve(curves: Dict[str, Sequence], entropy: float, path: str, title: str,
-                  max_step: Optional[int] = None) -> str:
+                  max_step: Optional[int] = None, subtitle: Optional[str] = None) -> str:
     """Plots L_I against iteration for each labelled run, with the H(c) line (paper Figure 1).
 
-    ``curves`` maps a label to a list of (step, L_I) pairs.
+    ``curves`` maps a label to a list of (step, L_I) pairs; ``subtitle`` goes under the title.
     """
     fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
     for label, points in curves.items():
@@ -71,7 +73,7 @@ def save_mi_curve(curves: Dict[str, Sequence], entropy: float, path: str, title:
     ax.axhline(entropy, color="gray", linestyle="--", linewidth=0.8, label=f"H(c) = {entropy:.3f}")
     ax.set_xlabel("iteration")
     ax.set_ylabel("L_I (nats)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title + ("\n" + subtitle if subtitle else ""), fontsize=9 if not subtitle else 7)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -82,6 +84,11 @@ def save_mi_curve(curves: Dict[str, Sequence], entropy: float, path: str, title:
 
 
 # --- figure configs to files ----------------------------------------------------------------
+
+def _with_note(subtitle: Optional[str], note: Optional[str]) -> Optional[str]:
+    """The subtitle with the training-health note (``health.figure_note``) under it."""
+    return "\n".join(t for t in (subtitle, note) if t) or None
+
 
 def _category_order(run, code: str, order_by_label: bool):
     k = run.model.spec.code(code).k
@@ -97,7 +104,9 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
     """Draws ``fig`` (a ``configs.Figure``) from trained ``runs`` (experiment name -> Run) to
     ``<output_dir>/<stem>.png`` (``stem``: the figure's name unless given).
 
-    Returns a description of what was drawn: path, code varied, how the code was chosen.
+    Returns a description of what was drawn: path, code varied, how the code was chosen, and the
+    training-health warnings of its runs (``health``: experiment -> the runs' ``metrics.json``
+    ``health``; ``health_note``: what the subtitle says of them, None when there are none).
     """
     from infogan_tf import inference, loop  # local: keeps this module importable without TF
 
@@ -106,6 +115,10 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
     path = os.path.join(output_dir, f"{stem}.png")
     kind = fig.kind
     info = {"figure": name, "paper": fig.paper, "path": path}
+    labels_runs = {label: runs[exp] for label, exp in fig.experiments.items()}
+    note = health.figure_note({label: run.metrics.get("health") for label, run in labels_runs.items()})
+    info.update(health={run.experiment.name: run.metrics.get("health") for run in labels_runs.values()},
+                health_note=note)
     if kind == "mi_curve":
         code = fig.code
         curves, entropy = {}, None
@@ -113,7 +126,7 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
             run = runs[exp]
             entropy = run.model.spec.code(code).entropy
             curves[label] = [(r["step"], r[f"L_I/{code}"]) for r in loop.read_history(run.run_dir)]
-        save_mi_curve(curves, entropy, path, fig.title, max_step=fig.max_step)
+        save_mi_curve(curves, entropy, path, fig.title, max_step=fig.max_step, subtitle=note)
         csv_path = os.path.join(output_dir, f"{stem}.csv")
         by_step = {}
         for label, points in curves.items():
@@ -153,7 +166,7 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
             subtitle = (f"{code} named in the config (the paper chose its code after training; the sheet "
                         f"of every code is {run.experiment.name}_codes.png; --code overrides)")
         save_traversal(grid, path, fig.title, labels, xlabel,
-                       "rows: fixed z and other codes", subtitle)
+                       "rows: fixed z and other codes", _with_note(subtitle, note))
         info.update(code=code, column_categories=order, column_labels=labels, accuracy=acc,
                     generation_accuracy=gen["accuracy"] if gen else None)
         return info
@@ -184,7 +197,7 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
         grid = inference.to_unit_range(inference.traverse(model, code, values, rows, seed, cat_rows), act)
         ylabel = "row i: categorical code set to the category matched to digit i" if cat_rows else ""
         save_traversal(grid, path, fig.title,
-                       [f"{v:.2f}" for v in values], f"{code} from {lo} to {hi}", ylabel, how)
+                       [f"{v:.2f}" for v in values], f"{code} from {lo} to {hi}", ylabel, _with_note(how, note))
         info.update(code=code, how_chosen=how, values=[float(v) for v in values],
                     factor_scores=factors.get("scores"))
         return info
@@ -193,7 +206,8 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
 
 def save_code_sheet(run, path: str, title: str, rows: int = 4, seed: int = 0) -> str:
     """One block per code: ``rows`` fixed latents per block, the code varied along each row
-    (every category; continuous codes from -2 to 2)."""
+    (every category; continuous codes from -2 to 2). The run's training-health warnings, if any, go
+    under the title."""
     from infogan_tf import inference
 
     model = run.model
@@ -216,7 +230,7 @@ def save_code_sheet(run, path: str, title: str, rows: int = 4, seed: int = 0) ->
         _show_grid(ax, grid, labels, fontsize=6)
         kind = f"Cat({code.k})" if code.kind == "categorical" else "continuous, -2..2"
         ax.set_ylabel(f"{code.name}\n{kind}", fontsize=7)
-    fig.suptitle(title, fontsize=9)
+    fig.suptitle(_with_note(title, health.figure_note({"": run.metrics.get("health")})), fontsize=9)
     fig.tight_layout()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path)

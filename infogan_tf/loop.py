@@ -36,14 +36,17 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
         total_steps: int, log_every: int = 10, checkpoint_every: int = 250,
         image_every: int = 0, eval_every: int = 0,
         on_images: Optional[Callable] = None, on_eval: Optional[Callable] = None,
-        max_checkpoints: int = 2) -> dict:
+        max_checkpoints: int = 2, health=None) -> dict:
     """Trains ``model`` to ``total_steps`` iterations, resuming from ``run_dir`` if it holds a checkpoint.
 
     ``batches_from(step)`` returns the real-image batches starting at iteration ``step``. Writes
     TensorBoard events to ``run_dir/tensorboard``, one JSON line per logged step to
     ``run_dir/history.jsonl`` and checkpoints to ``run_dir/checkpoints`` (every ``checkpoint_every``
     steps, at the end, and after the step in progress when SIGINT or SIGTERM arrives). ``on_images(step, writer)`` and
-    ``on_eval(step) -> dict`` are called every ``image_every`` / ``eval_every`` steps.
+    ``on_eval(step) -> dict`` are called every ``image_every`` / ``eval_every`` steps. ``health`` (a
+    ``health.Monitor``) is resumed from the kept history, fed every logged step, and probes G's
+    samples at every evaluation step and at the end (also when the run was already trained, if the
+    run that trained it did not).
     Returns the last logged metrics.
     """
     os.makedirs(run_dir, exist_ok=True)
@@ -56,10 +59,16 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
     start = int(model.step)
     history_path = os.path.join(run_dir, "history.jsonl")
     _truncate_history(history_path, start)
+    if health is not None:
+        health.resume(start, read_history(run_dir))
     writer = tf.summary.create_file_writer(os.path.join(run_dir, "tensorboard"))
     last = {}
     if start >= total_steps:
         logging.info("%s already trained to step %d (asked for %d)", run_dir, start, total_steps)
+        if health is not None:
+            with writer.as_default():
+                health.probe(start)  # the end's check, if the run that trained it did not make it
+            writer.flush()
         return _last_history(history_path)
 
     # A signal only sets a flag; the loop stops after the step in progress. (Raising from the
@@ -99,6 +108,8 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
                                  step, total_steps, values["d_loss"], values["g_loss"], values["d_real"],
                                  values["d_fake"], info, rate, _format_eta((total_steps - step) / rate))
                     last = values
+                    if health is not None:
+                        health.observe(step, values)
                     writer.flush()  # TensorBoard sees each logged step; other steps write nothing
                 if step % checkpoint_every == 0 or step == total_steps:  # first: an evaluation that fails loses nothing
                     model.train_seconds.assign(seconds_before + time.time() - t_session)
@@ -106,6 +117,8 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
                 if on_eval and eval_every and (step % eval_every == 0 or step == total_steps):
                     for k, v in on_eval(step).items():
                         tf.summary.scalar(k, v, step=step)
+                if health is not None and (step == total_steps or (eval_every and step % eval_every == 0)):
+                    health.probe(step)
                 if on_images and image_every and (step % image_every == 0 or step == total_steps):
                     on_images(step, writer)
                 if stop and step < total_steps:
