@@ -39,6 +39,11 @@ class TrainedModel:
       experiment: the experiment's name; ``overrides``: its ``--set`` items.
       step: the training iteration of the weights (None when the SavedModel does not record it).
       path, source: where it was loaded from; "run directory" or "SavedModel".
+
+    Args:
+      networks: what ``inference`` runs (``spec``, ``arch``, ``generate``, ``encode``): a
+        ``model.InfoGAN`` or a SavedModel's signatures; ``load`` builds it.
+      path, source, experiment, overrides, step: the attributes of the same names.
     """
 
     def __init__(self, networks, *, path: str, source: str, experiment: str, overrides: Sequence[str], step):
@@ -99,7 +104,13 @@ class TrainedModel:
         return {"d_prob": d_prob, **post}
 
     def to_unit_range(self, images: np.ndarray) -> np.ndarray:
-        """Images of ``value_range`` mapped to [0, 1] (e.g. for ``plt.imshow``)."""
+        """Images of ``value_range`` mapped to [0, 1] (e.g. for ``plt.imshow``).
+
+        Args:
+          images: float [..., H, W, C] in ``value_range`` (as ``sample`` and ``traverse`` return).
+        Returns:
+          The same shape and float dtype, in [0, 1].
+        """
         return inference.to_unit_range(images, self.output_activation)
 
     def __repr__(self) -> str:

@@ -28,8 +28,19 @@ from infogan_tf.moments import shape_statistics
 def match_categories(predicted: np.ndarray, labels: np.ndarray, k: int, num_labels: int) -> dict:
     """Hungarian matching of k categories to labels; accuracy, mapping and confusion matrix.
 
-    ``confusion[label, category]`` counts test images. ``category_to_label[c]`` is the label
-    category c is matched to (-1 where k > num_labels leaves it unmatched).
+    Categories are matched to labels one-to-one so that the most images are matched right
+    (``scipy.optimize.linear_sum_assignment`` on the confusion matrix).
+
+    Args:
+      predicted: int [N], each image's category in 0..k-1.
+      labels: int [N], each image's label in 0..num_labels-1.
+      k: the number of categories.
+      num_labels: the number of labels (at least labels.max() + 1).
+    Returns:
+      {"accuracy" (in [0, 1]: the share of images whose category is matched to their label),
+      "error" (1 - accuracy), "num_images" (N), "category_to_label" [k] (the label category c is
+      matched to; -1 where k > num_labels leaves it unmatched, its images counted wrong),
+      "confusion_label_by_category" [num_labels, k] (image counts)}, as Python lists and numbers.
     """
     confusion = np.zeros((num_labels, k), dtype=np.int64)
     np.add.at(confusion, (labels.astype(np.int64), predicted.astype(np.int64)), 1)
@@ -48,8 +59,21 @@ def match_categories(predicted: np.ndarray, labels: np.ndarray, k: int, num_labe
 
 def categorical_accuracy(model, code_name: str, images: np.ndarray, labels: np.ndarray,
                          post: Dict[str, Dict[str, np.ndarray]] = None) -> dict:
-    """``code_name`` as a classifier (Hungarian-matched), with majority purity; ``post`` reuses
-    precomputed posteriors (``inference.encode(model, images)[1]``)."""
+    """``code_name`` as a classifier: Q's most probable category on each image, Hungarian-matched.
+
+    Args:
+      model: a ``model.InfoGAN`` (anything ``inference.encode`` runs, with a ``spec``).
+      code_name: a categorical code, e.g. "c1".
+      images: uint8 [N, H, W, C] (0..255) or floats in G's output range; unused when ``post`` is given.
+      labels: int [N], the images' labels (>= 0).
+      post: precomputed posteriors to reuse, ``inference.encode(model, images)[1]``
+        (``post[code_name]["probs"]`` float [N, k]); None: computed from ``images``.
+    Returns:
+      ``match_categories``' dict with num_labels = max(labels.max() + 1, k), plus
+      "majority_purity" (in [0, 1], ``majority_purity``) and "code" (``code_name``).
+    Raises:
+      KeyError: the model has no code ``code_name``.
+    """
     code = model.spec.code(code_name)
     post = inference.encode(model, images)[1] if post is None else post
     predicted = post[code_name]["probs"].argmax(axis=1)
@@ -62,7 +86,20 @@ def categorical_accuracy(model, code_name: str, images: np.ndarray, labels: np.n
 
 def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width"),
                              rows: int = 100, steps: int = 9, seed: int = 1234) -> dict:
-    """Scores every continuous code against every factor and assigns codes to factors one-to-one."""
+    """Scores every continuous code against every factor and assigns codes to factors one-to-one.
+
+    Args:
+      model: a ``model.InfoGAN`` (anything ``inference.traverse`` runs, with a ``spec``).
+      factors: statistics of ``moments.shape_statistics`` to score, e.g. "rotation", "width".
+      rows: traversal rows, each with its own z and other codes (``inference.traverse``).
+      steps: code values per row, evenly spaced over [-1, 1].
+      seed: fixes the rows' latents.
+    Returns:
+      {"assignment": factor -> code name (min(len(factors), codes) pairs), "scores": factor -> code
+      -> |mean over rows of corr(code value, statistic)| in [0, 1], "spans": factor -> code -> mean
+      change of the statistic from code -1 to +1 (pixels; degrees for rotation), "method": how it was
+      computed}; {"assignment": {}, "scores": {}} for a model without continuous codes.
+    """
     codes = model.spec.continuous
     if not codes:
         return {"assignment": {}, "scores": {}}
@@ -112,10 +149,19 @@ def generation_accuracy(model, code_name: str, classify: Callable[[np.ndarray], 
     Hungarian algorithm on the counts; the generation accuracy is the fraction of samples drawn as
     their category's matched label.
 
+    Args:
+      model: a ``model.InfoGAN`` (anything ``inference.sample`` runs, with ``spec`` and ``arch``).
+      code_name: a categorical code, e.g. "c1".
+      classify: float32 images [n, H, W, C] in [0, 1] -> int labels [n] in 0..num_labels-1.
+      rows: samples per category.
+      seed: category j's samples are drawn with seed ``seed + j``.
+      num_labels: how many labels ``classify`` gives (10 digits).
     Returns:
       {"accuracy", "digits_covered" (labels that are the most frequent of some category),
        "purity" [k] (each category's most frequent label's share), "category_to_label" [k] (matched),
        "majority_label" [k], "counts_category_by_label" [k, num_labels], "rows", "seed"}.
+    Raises:
+      KeyError: the model has no code ``code_name``.
     """
     code = model.spec.code(code_name)
     counts = np.zeros((code.k, num_labels), np.int64)
@@ -145,6 +191,12 @@ def label_free_scores(probs: np.ndarray) -> dict:
     the study's rule for picking a run without labels (results/mnist_study/PLAN.md). Also the two
     terms apart: ``usage_entropy`` (H of the mean posterior) and ``mean_entropy``, and
     ``mean_confidence`` (mean of the largest probability).
+
+    Args:
+      probs: float [N, k], Q's posterior of each image (rows sum to 1).
+    Returns:
+      {"mutual_information", "usage_entropy", "mean_entropy" (each in [0, ln k] nats),
+      "mean_confidence" (in [1/k, 1]), "max_nats" (ln k)}, floats rounded to 5 decimals.
     """
     p = np.clip(np.asarray(probs, np.float64), 1e-12, 1.0)
     marginal = p.mean(axis=0)
@@ -156,7 +208,15 @@ def label_free_scores(probs: np.ndarray) -> dict:
 
 
 def majority_purity(predicted: np.ndarray, labels: np.ndarray, k: int) -> float:
-    """Accuracy when each category is read as its most frequent label (many-to-one; k > classes)."""
+    """Accuracy when each category is read as its most frequent label (many-to-one; k > classes).
+
+    Args:
+      predicted: int [N], each image's category in 0..k-1.
+      labels: int [N], each image's label (>= 0).
+      k: the number of categories.
+    Returns:
+      The share of images whose label is their category's most frequent one, in [0, 1].
+    """
     correct = 0
     for c in range(k):
         members = labels[predicted == c]
@@ -178,6 +238,19 @@ def evaluate_run(model, settings: configs.Evaluation, test, classify: Optional[C
     code's Q mean with every factor, and for every categorical code which factors its categories
     separate within each class and which class G draws for each of its categories (over
     ``settings.class_rows`` samples per category).
+
+    Args:
+      model: the trained ``model.InfoGAN``.
+      settings: the experiment's ``configs.Evaluation``.
+      test: the test split, a ``data.Split`` (uint8 images [N, H, W, C], int labels [N] or None,
+        factors: name -> [N] or None); None: nothing is evaluated.
+      classify: the digit classifier's ``predict`` (float32 images [n, H, W, C] in [0, 1] -> int
+        labels [n]), or None: no generation accuracy.
+    Returns:
+      {"evaluation": code -> ``categorical_accuracy`` (empty without labels), "continuous_factors":
+      ``continuous_factor_scores`` (or empty)}, and with a test split "label_free": code ->
+      ``label_free_scores``; as asked and available "generation": code -> ``generation_accuracy``, and
+      the keys of ``evaluation_shapes.evaluate``.
     """
     result = {"evaluation": {}, "continuous_factors": {}}
     if test is None:

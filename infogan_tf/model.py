@@ -92,8 +92,22 @@ class InfoGAN(tf.Module):
 
     # --- the two player updates ------------------------------------------------------------------
     def d_step(self, real: tf.Tensor, latents=None, share: float = 1.0) -> Dict[str, tf.Tensor]:
-        """One update of D and Q on ``real`` [B, H, W, C] and as many fakes: from ``latents`` (z,
-        codes), else freshly drawn. ``share``: this replica's share of the global batch."""
+        """One update of D and Q (D's trunk, D's head, Q's head) on D_loss - sum_j lambda_j L_I(c_j).
+
+        Args:
+          real: float32 [B, H, W, C] real images in G's output range ([0, 1] for a sigmoid G, [-1, 1]
+            for tanh).
+          latents: the B fakes' latents as ``spec.sample`` returns them, (z float32 [B, noise_dim],
+            [c_j float32 [B, flat_dim_j] per code in spec order, one-hot for a categorical code]);
+            None: B fresh ones from the prior, drawn with the model's RNG.
+          share: this replica's share of the global batch (1 / replicas under a strategy): the loss
+            is multiplied by it before the gradients are taken.
+        Returns:
+          Scalar float32 tensors: "d_loss" (the loss minimised, before ``share``), "d_gan_loss"
+          (-mean(log D(x) + log(1 - D(G(z, c)))), >= 0), "d_real" and "d_fake" (D's mean
+          probability of the real and of the fake images, in [0, 1]), "L_I/<code>" per code (nats;
+          at most ln k for a categorical code) and "L_I/total" (their sum; absent without codes).
+        """
         with tf.GradientTape() as tape:
             codes, fake = self._fake(tf.shape(real)[0], latents)
             real_logits, fake_logits, q_params = self._discriminate(real, fake)
@@ -110,8 +124,18 @@ class InfoGAN(tf.Module):
                 **({"L_I/total": tf.add_n(list(info.values()))} if info else {})}
 
     def g_step(self, real: tf.Tensor, latents=None, share: float = 1.0) -> Dict[str, tf.Tensor]:
-        """One update of G on ``latents`` (else as many fresh ones as ``real`` has images; D sees
-        the real images only with joint batch norm)."""
+        """One update of G on the non-saturating G_loss - sum_j lambda_j L_I(c_j) (in ``gan`` mode
+        G_loss alone); D and Q are not updated.
+
+        Args:
+          real: float32 [B, H, W, C] real images: they set B, and D sees them only with joint batch
+            norm (``train.d_batch_norm``), where they share the fakes' batch statistics.
+          latents: the B fakes' latents, as for ``d_step``; None: B fresh ones from the prior.
+          share: this replica's share of the global batch, as for ``d_step``.
+        Returns:
+          Scalar float32 tensors "g_loss" (the loss minimised, before ``share``) and "g_gan_loss"
+          (-mean(log D(G(z, c))), >= 0).
+        """
         with tf.GradientTape() as tape:
             codes, fake = self._fake(tf.shape(real)[0], latents)
             _, fake_logits, q_params = self._discriminate(real, fake, real_needed=False)
@@ -173,15 +197,38 @@ class InfoGAN(tf.Module):
 
     # --- inference -------------------------------------------------------------------------------
     def generate(self, z: tf.Tensor, codes) -> tf.Tensor:
-        """Images [B, H, W, C] from z [B, noise_dim] and the codes in spec order, inference mode."""
+        """G's images in inference mode (batch norm's moving averages).
+
+        Args:
+          z: float32 [B, noise_dim] noise.
+          codes: the codes in spec order, each float32 [B, flat_dim]: one-hot [B, k] for a
+            categorical code, values [B, dim] for a continuous one.
+        Returns:
+          float32 [B, H, W, C] in G's output range ([0, 1] for a sigmoid G, [-1, 1] for tanh).
+        """
         return self.generator(self.spec.generator_input(z, codes), training=False)
 
     def encode(self, images: tf.Tensor):
-        """(D probability [B], per-code posteriors) of images [B, H, W, C] in inference mode."""
+        """D's probability that each image is real and Q's posteriors, in inference mode.
+
+        Args:
+          images: float32 [B, H, W, C] in G's output range.
+        Returns:
+          (d_prob float32 [B] in [0, 1], posteriors: code name -> {"probs": float32 [B, k]} for a
+          categorical code, {"mean": float32 [B, dim], "std": float32 [B, dim]} for a continuous one
+          (std = exp(s) > 0 with learned std, 1 with fixed std)).
+        """
         d_logits, q_params = self.discriminator(images, training=False)
         return tf.sigmoid(d_logits), self.spec.posteriors(q_params)
 
     def checkpoint(self) -> tf.train.Checkpoint:
+        """What a run saves and resumes from.
+
+        Returns:
+          A ``tf.train.Checkpoint`` of G, D/Q (with batch norm's statistics), both optimisers (Adam's
+          moments; the loss scale under mixed_float16), the latent RNG, ``step`` (int64) and
+          ``train_seconds`` (float64).
+        """
         return tf.train.Checkpoint(
             generator=self.generator, discriminator=self.discriminator,
             d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer,

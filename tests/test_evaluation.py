@@ -93,3 +93,17 @@ def test_rotation_span_follows_the_axis_through_the_horizontal():
     # From c2 = -1 to +1 the bar turns 74 -> 94 degrees: +20, not the -160 of the raw angles.
     assert r["spans"]["rotation"]["c2"] == pytest.approx(20.0, abs=3.0)
     assert r["scores"]["rotation"]["c2"] > 0.95  # pixelisation keeps it just below 1
+
+
+def test_matching_is_one_to_one_unlike_majority_purity():
+    # Categories 0 and 1 both hold digit 0: one-to-one matching gives only one of them label 0 (the
+    # other takes an unused label), while majority purity reads both as 0.
+    labels = np.array([0, 0, 0, 0, 1, 1])
+    predicted = np.array([0, 0, 1, 1, 2, 2])
+    r = evaluation.match_categories(predicted, labels, 3, 3)
+    assert r["accuracy"] == pytest.approx(4 / 6)
+    assert sorted(r["category_to_label"]) == [0, 1, 2] and r["category_to_label"][2] == 1
+    assert evaluation.majority_purity(predicted, labels, 3) == 1.0
+    # More categories than labels: the surplus category is left unmatched (-1) and counts as wrong.
+    r = evaluation.match_categories(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 2]), 4, 3)
+    assert r["accuracy"] == pytest.approx(3 / 4) and sorted(r["category_to_label"]) == [-1, 0, 1, 2]

@@ -105,3 +105,72 @@ def test_bad_specs_are_rejected():
     from infogan_tf import configs
     with pytest.raises(configs.ConfigError, match="'gaussian' is not a code type"):
         configs.parse_latent({"noise_dim": 2, "codes": [{"name": "x", "type": "gaussian"}]})
+
+
+def test_h_c_is_ln_k_and_ln_of_the_range_exactly_and_carries_no_gradient():
+    for k in (2, 3, 10, 20):
+        assert latents.Categorical("c", k).entropy == math.log(k)
+    assert latents.Continuous("c").entropy == math.log(2.0) == pytest.approx(0.693147, abs=1e-6)
+    assert latents.Continuous("c", dim=3, low=0.0, high=4.0).entropy == 3 * math.log(4.0)
+    # L_I is exactly the batch mean of log Q(c|x) plus that constant, and H adds no gradient.
+    spec = latents.LatentSpec(0, (latents.Categorical("a", 10), latents.Continuous("b", learn_std=True)))
+    rng = tf.random.Generator.from_seed(0)
+    _, codes = spec.sample(rng, 32)
+    params = tf.Variable(rng.normal([32, spec.q_dim]))
+    with tf.GradientTape(persistent=True) as tape:
+        info = spec.information(codes, params)
+        log_q = {code.name: tf.reduce_mean(code.log_q(c, p))
+                 for code, c, p in zip(spec.codes, codes, spec.split_q(params))}
+    for code in spec.codes:
+        assert float(info[code.name] - log_q[code.name]) == pytest.approx(code.entropy, abs=1e-6)
+        np.testing.assert_array_equal(tape.gradient(info[code.name], params).numpy(),
+                                      tape.gradient(log_q[code.name], params).numpy())
+
+
+def test_l_i_rises_as_q_gets_better_and_never_exceeds_h_c():
+    # Maximising L_I means a better Q: the more mass Q puts on the true category the higher L_I, from
+    # very negative (Q sure of a wrong one) through 0 (uniform Q) to ln k (Q sure and right).
+    spec = latents.LatentSpec(0, (latents.Categorical("c", 10),))
+    c = tf.one_hot(np.arange(20) % 10, 10)
+    values = [float(spec.information([c], t * c)["c"]) for t in (-5.0, 0.0, 1.0, 3.0, 10.0)]
+    assert values == sorted(values) and values[0] < 0 and values[1] == pytest.approx(0, abs=1e-6)
+    assert values[-1] < math.log(10)
+    wrong = tf.roll(c, 1, axis=1)
+    assert float(spec.information([c], 10.0 * wrong)["c"]) < -5
+    rng = tf.random.Generator.from_seed(1)
+    for _ in range(5):
+        assert float(spec.information([c], 4.0 * rng.normal([20, 10]))["c"]) <= math.log(10)
+
+
+def test_fixed_std_is_one_and_gives_the_gradient_c_minus_mean():
+    code = latents.Continuous("c2")
+    spec = latents.LatentSpec(0, (code,))
+    c = tf.constant([[0.5], [-1.0], [0.9]])
+    mean = tf.Variable([[0.0], [-0.5], [0.9]])
+    with tf.GradientTape() as tape:
+        log_q = code.log_q(c, mean)
+    # d/dmean log N(c; mean, 1) = c - mean, per example
+    np.testing.assert_allclose(tape.gradient(log_q, mean).numpy(), (c - mean).numpy(), atol=1e-6)
+    np.testing.assert_array_equal(spec.posteriors(mean)["c2"]["std"].numpy(), np.ones([3, 1], np.float32))
+    # So L_I <= ln 2 - ln(2 pi) / 2 = -0.2258 nats, reached only by a perfect mean.
+    bound = math.log(2) - 0.5 * math.log(2 * math.pi)
+    assert bound == pytest.approx(-0.225791, abs=1e-6)
+    rng = tf.random.Generator.from_seed(2)
+    c = rng.uniform([64, 1], -1, 1)
+    for noise in (0.01, 0.3, 1.0):
+        assert float(spec.information([c], c + noise * rng.normal([64, 1]))["c2"]) < bound
+
+
+def test_learned_std_is_exp_of_the_second_output_and_its_gradients():
+    # Q's outputs for the code: mean and s; std = exp(s). log N(c; mean, e^2s) has
+    # d/dmean = (c - mean) / std^2 and d/ds = (c - mean)^2 / std^2 - 1.
+    code = latents.Continuous("c", learn_std=True)
+    spec = latents.LatentSpec(0, (code,))
+    params = tf.Variable([[0.2, math.log(0.5)], [-0.4, 0.0], [0.1, math.log(2.0)]])
+    c = tf.constant([[1.0], [-0.4], [-0.9]])
+    with tf.GradientTape() as tape:
+        log_q = code.log_q(c, params)
+    mean, std = params.numpy()[:, :1], np.exp(params.numpy()[:, 1:])
+    np.testing.assert_allclose(spec.posteriors(params)["c"]["std"].numpy(), std, rtol=1e-6)
+    expected = np.concatenate([(c - mean) / std ** 2, (c - mean) ** 2 / std ** 2 - 1], axis=1)
+    np.testing.assert_allclose(tape.gradient(log_q, params).numpy(), expected, rtol=1e-5, atol=1e-6)
