@@ -34,8 +34,13 @@ from typing import Dict, List, Optional, Tuple
 from absl import app, flags
 
 # Which experiment supplies each architecture's latent spec and optimiser settings.
-EXPERIMENT_FOR = {"mnist": "mnist", "svhn": "svhn", "celeba": "celeba",
-                  "faces": "faces_azimuth", "chairs": "chairs_rotation"}
+EXPERIMENT_FOR = {
+    "mnist": "mnist",
+    "svhn": "svhn",
+    "celeba": "celeba",
+    "faces": "faces_azimuth",
+    "chairs": "chairs_rotation",
+}
 
 FLAGS = flags.FLAGS
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")  # configs.PRECISIONS, without importing TensorFlow
@@ -52,17 +57,32 @@ def define_flags():
     flags.DEFINE_integer("iterations", 10, "Timed iterations per setting (the median is reported).")
     flags.DEFINE_integer("warmup", 2, "Untimed iterations first (the first one compiles).")
     flags.DEFINE_enum("xla", "both", ["on", "off", "both"], "Time with XLA (jit_compile) on, off or both.")
-    flags.DEFINE_list("precision", ["float32"], "Precisions to time (train.precision), each with every XLA setting: "
-                      f"{', '.join(PRECISIONS)}.")
-    flags.DEFINE_bool("reference", True, "For mnist, also time a minimal plain-Keras step of the same networks and "
-                      "algorithm (benchmarks/reference_step.py), alternated step by step with the project's, and "
-                      "print the ratio.")
+    flags.DEFINE_list(
+        "precision",
+        ["float32"],
+        f"Precisions to time (train.precision), each with every XLA setting: {', '.join(PRECISIONS)}.",
+    )
+    flags.DEFINE_bool(
+        "reference",
+        True,
+        "For mnist, also time a minimal plain-Keras step of the same networks and "
+        "algorithm (benchmarks/reference_step.py), alternated step by step with the project's, and "
+        "print the ratio.",
+    )
     flags.DEFINE_bool("pipeline", True, "Also time the step fed by the real tf.data input pipeline.")
-    flags.DEFINE_integer("run_steps", 30, "Steps of a real training-loop run to measure the time outside "
-                         "the train step (0 to skip; XLA on only when --xla=both).")
+    flags.DEFINE_integer(
+        "run_steps",
+        30,
+        "Steps of a real training-loop run to measure the time outside "
+        "the train step (0 to skip; XLA on only when --xla=both).",
+    )
     flags.DEFINE_integer("matmul_size", 4096, "Side of the square matmul that measures the FP32 ceiling.")
-    flags.DEFINE_bool("layers", False, "Also time every table row (layer, batch norm, activation) alone, forward and "
-                      "backward, against the matrix products it amounts to; prints the GEMM bound of an iteration.")
+    flags.DEFINE_bool(
+        "layers",
+        False,
+        "Also time every table row (layer, batch norm, activation) alone, forward and "
+        "backward, against the matrix products it amounts to; prints the GEMM bound of an iteration.",
+    )
     flags.DEFINE_string("output", None, "Also write the results as a Markdown table to this file.")
 
 
@@ -108,8 +128,12 @@ def gemm_shape(row, in_shape, out_shape, batch_size: int) -> Optional[Tuple[int,
 def _stacks(arch, input_dim: int, q_dim: int):
     """(part, rows, input shape of one image) for the generator, the trunk and the two heads."""
     trunk_out = list(walk_rows(arch.trunk, tuple(arch.image_shape), q_dim))[-1][2]
-    return [("generator", arch.generator, (input_dim,)), ("trunk", arch.trunk, tuple(arch.image_shape)),
-            ("d_head", arch.d_head, trunk_out), ("q_head", arch.q_head, trunk_out)]
+    return [
+        ("generator", arch.generator, (input_dim,)),
+        ("trunk", arch.trunk, tuple(arch.image_shape)),
+        ("d_head", arch.d_head, trunk_out),
+        ("q_head", arch.q_head, trunk_out),
+    ]
 
 
 def layer_flops(arch, input_dim: int, q_dim: int) -> Dict[str, int]:
@@ -150,8 +174,13 @@ def iteration_flops(arch, input_dim: int, q_dim: int, batch_size: int) -> int:
 def cpu_info() -> dict:
     """Model name, cores, clock (MHz as the kernel reports it), FP32 FLOPs per cycle per core, and
     which of ``SIXTEEN_BIT_FLAGS`` (hardware bfloat16/float16 arithmetic) the CPU has."""
-    info = {"model": platform.processor() or "unknown", "cores": os.cpu_count() or 1, "mhz": None,
-            "flops_per_cycle": None, "sixteen_bit": []}
+    info = {
+        "model": platform.processor() or "unknown",
+        "cores": os.cpu_count() or 1,
+        "mhz": None,
+        "flops_per_cycle": None,
+        "sixteen_bit": [],
+    }
     try:
         with open("/proc/cpuinfo") as f:
             text = f.read()
@@ -202,7 +231,7 @@ def matmul_flops_per_second(size: int, repeats: int = 5, jit_compile: bool = Fal
         t0 = time.perf_counter()
         mm(a, b).numpy()
         best = min(best, time.perf_counter() - t0)
-    return 2.0 * size ** 3 / best
+    return 2.0 * size**3 / best
 
 
 # --- one layer at a time --------------------------------------------------------------------
@@ -231,8 +260,11 @@ def gemm_seconds(m: int, k: int, n: int, jit_compile: bool, repeats: int = 5) ->
 
     @tf.function(jit_compile=jit_compile)
     def products(a, b, dy):
-        return (tf.reduce_sum(tf.matmul(a, b)) + tf.reduce_sum(tf.matmul(dy, b, transpose_b=True))
-                + tf.reduce_sum(tf.matmul(a, dy, transpose_a=True)))
+        return (
+            tf.reduce_sum(tf.matmul(a, b))
+            + tf.reduce_sum(tf.matmul(dy, b, transpose_b=True))
+            + tf.reduce_sum(tf.matmul(a, dy, transpose_a=True))
+        )
 
     return _median_seconds(lambda: products(a, b, dy).numpy(), repeats)
 
@@ -254,8 +286,12 @@ def profile_layers(model, batch_size: int, jit_compile: bool, repeats: int = 10)
     the row's ``gemm_shape`` alone, XLA-compiled or not as ``jit_compile`` says."""
     import tensorflow as tf
 
-    stacks = {"generator": model.generator.net, "trunk": model.discriminator.trunk,
-              "d_head": model.discriminator.d_head, "q_head": model.discriminator.q_head}
+    stacks = {
+        "generator": model.generator.net,
+        "trunk": model.discriminator.trunk,
+        "d_head": model.discriminator.d_head,
+        "q_head": model.discriminator.q_head,
+    }
     rows_out = []
     for part, rows, shape in _stacks(model.arch, model.spec.input_dim, model.spec.q_dim):
         groups = _row_layers(stacks[part])
@@ -275,13 +311,21 @@ def profile_layers(model, batch_size: int, jit_compile: bool, repeats: int = 10)
                 grads = tape.gradient(loss, [x] + variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
                 return y, tf.add_n([tf.reduce_sum(g) for g in grads])
 
-            seconds = _median_seconds(lambda: forward_backward(x)[1].numpy(), repeats)
+            seconds = _median_seconds(lambda f=forward_backward, x=x: f(x)[1].numpy(), repeats)
             mkn = gemm_shape(row, in_shape, out_shape, batch_size)
             flops = 6 * mkn[0] * mkn[1] * mkn[2] if mkn else 0
-            rows_out.append({
-                "part": part, "row": i, "kind": row.kind, "input": (batch_size,) + in_shape, "gemm": mkn,
-                "flops": flops, "seconds": seconds,
-                "gemm_seconds": gemm_seconds(*mkn, jit_compile=jit_compile, repeats=repeats) if mkn else 0.0})
+            rows_out.append(
+                {
+                    "part": part,
+                    "row": i,
+                    "kind": row.kind,
+                    "input": (batch_size,) + in_shape,
+                    "gemm": mkn,
+                    "flops": flops,
+                    "seconds": seconds,
+                    "gemm_seconds": gemm_seconds(*mkn, jit_compile=jit_compile, repeats=repeats) if mkn else 0.0,
+                }
+            )
             x = forward_backward(x)[0]
     return rows_out
 
@@ -294,36 +338,72 @@ def layer_summary(rows: List[dict], matmul: float) -> dict:
     flops = sum(u * r["flops"] for u, r in zip(uses, rows))
     rows_seconds = sum(u * r["seconds"] for u, r in zip(uses, rows))
     gemm = sum(u * r["gemm_seconds"] for u, r in zip(uses, rows))
-    return {"flops": flops, "rows_seconds": rows_seconds, "gemm_seconds": gemm,
-            "gemm_fraction_of_matmul": flops / gemm / matmul if gemm else None}
+    return {
+        "flops": flops,
+        "rows_seconds": rows_seconds,
+        "gemm_seconds": gemm,
+        "gemm_fraction_of_matmul": flops / gemm / matmul if gemm else None,
+    }
 
 
 def layer_table(rows: List[dict], matmul: float, step_seconds: Optional[float] = None) -> str:
     """The rows as a Markdown table; its last line weighs them into one iteration and compares
     that with the measured step (``step_seconds``): the rest is outside the layers."""
-    columns = ["part", "row", "layer", "input", "GEMM M x K x N", "GFLOP fwd+bwd", "ms fwd+bwd",
-               "GFLOP/s", "of matmul", "its GEMMs alone: ms", "GFLOP/s", "of matmul"]
+    columns = [
+        "part",
+        "row",
+        "layer",
+        "input",
+        "GEMM M x K x N",
+        "GFLOP fwd+bwd",
+        "ms fwd+bwd",
+        "GFLOP/s",
+        "of matmul",
+        "its GEMMs alone: ms",
+        "GFLOP/s",
+        "of matmul",
+    ]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in rows:
         mkn = r["gemm"]
         rate = r["flops"] / r["seconds"]
         gemm_rate = r["flops"] / r["gemm_seconds"] if mkn else 0.0
-        lines.append("| " + " | ".join([
-            r["part"], str(r["row"]), r["kind"], "x".join(map(str, r["input"])),
-            " x ".join(map(str, mkn)) if mkn else "-", f"{r['flops'] / 1e9:.2f}", f"{1e3 * r['seconds']:.2f}",
-            f"{rate / 1e9:.0f}" if mkn else "-", _pct(rate / matmul) if mkn else "-",
-            f"{1e3 * r['gemm_seconds']:.2f}" if mkn else "-", f"{gemm_rate / 1e9:.0f}" if mkn else "-",
-            _pct(gemm_rate / matmul) if mkn else "-"]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["part"],
+                    str(r["row"]),
+                    r["kind"],
+                    "x".join(map(str, r["input"])),
+                    " x ".join(map(str, mkn)) if mkn else "-",
+                    f"{r['flops'] / 1e9:.2f}",
+                    f"{1e3 * r['seconds']:.2f}",
+                    f"{rate / 1e9:.0f}" if mkn else "-",
+                    _pct(rate / matmul) if mkn else "-",
+                    f"{1e3 * r['gemm_seconds']:.2f}" if mkn else "-",
+                    f"{gemm_rate / 1e9:.0f}" if mkn else "-",
+                    _pct(gemm_rate / matmul) if mkn else "-",
+                ]
+            )
+            + " |"
+        )
     s = layer_summary(rows, matmul)
-    text = (f"\nOne iteration from these rows (G rows x 4/3, D/Q rows x 8/3): {s['rows_seconds']:.3f} s for "
-            f"{s['flops'] / 1e9:.1f} GFLOP = {_pct(s['flops'] / s['rows_seconds'] / matmul)} of the matmul "
-            f"ceiling")
+    text = (
+        f"\nOne iteration from these rows (G rows x 4/3, D/Q rows x 8/3): {s['rows_seconds']:.3f} s for "
+        f"{s['flops'] / 1e9:.1f} GFLOP = {_pct(s['flops'] / s['rows_seconds'] / matmul)} of the matmul "
+        f"ceiling"
+    )
     if step_seconds:
         rest = step_seconds - s["rows_seconds"]
-        text += (f"; the measured step takes {step_seconds:.3f} s, so {rest:.3f} s ({_pct(rest / step_seconds)}) "
-                 f"is outside the layers (losses, latent sampling, optimiser updates)")
-    text += (f". With every row as slow or fast as its matrix products alone: {s['gemm_seconds']:.3f} s "
-             f"({_pct(s['gemm_fraction_of_matmul'])} of the ceiling).")
+        text += (
+            f"; the measured step takes {step_seconds:.3f} s, so {rest:.3f} s ({_pct(rest / step_seconds)}) "
+            f"is outside the layers (losses, latent sampling, optimiser updates)"
+        )
+    text += (
+        f". With every row as slow or fast as its matrix products alone: {s['gemm_seconds']:.3f} s "
+        f"({_pct(s['gemm_fraction_of_matmul'])} of the ceiling)."
+    )
     lines.append(text)
     return "\n".join(lines)
 
@@ -379,8 +459,9 @@ class _TimedIterable:
             yield batch
 
 
-def time_training_loop(model, images, steps: int, log_every: int, image_every: int,
-                       checkpoint_every: int) -> Dict[str, float]:
+def time_training_loop(
+    model, images, steps: int, log_every: int, image_every: int, checkpoint_every: int
+) -> Dict[str, float]:
     """Runs ``loop.fit`` for ``steps`` steps, with an image summary and a checkpoint every
     ``steps // 3`` steps, and splits its wall time into the train step, waiting for input, image
     summaries, and the rest (checkpoints, scalar summaries, logging). ``projected_outside`` is the
@@ -418,8 +499,16 @@ def time_training_loop(model, images, steps: int, log_every: int, image_every: i
     try:
         with tempfile.TemporaryDirectory() as run_dir:
             t0 = time.perf_counter()
-            loop.fit(model, batches_from, run_dir, total_steps=start + steps, log_every=log_every,
-                     checkpoint_every=every, image_every=every, on_images=timed_images)
+            loop.fit(
+                model,
+                batches_from,
+                run_dir,
+                total_steps=start + steps,
+                log_every=log_every,
+                checkpoint_every=every,
+                image_every=every,
+                on_images=timed_images,
+            )
             wall = time.perf_counter() - t0
     finally:
         model.train_step = train_step
@@ -429,29 +518,51 @@ def time_training_loop(model, images, steps: int, log_every: int, image_every: i
     median_step = statistics.median(step_seconds)
     per_image = imaging / max(len(image_seconds), 1)
     per_checkpoint = rest / max(checkpoints, 1)
-    projected = ((per_image / image_every if image_every else 0.0) + per_checkpoint / checkpoint_every)
-    return {"wall": wall, "steps": steps, "in_step": inside, "input_wait": waiting, "images": imaging,
-            "image_count": len(image_seconds), "rest": rest, "checkpoint_count": checkpoints,
-            "outside": wall - inside - waiting, "per_image": per_image, "per_checkpoint": per_checkpoint,
-            "projected_outside": projected / (median_step + projected)}
+    projected = (per_image / image_every if image_every else 0.0) + per_checkpoint / checkpoint_every
+    return {
+        "wall": wall,
+        "steps": steps,
+        "in_step": inside,
+        "input_wait": waiting,
+        "images": imaging,
+        "image_count": len(image_seconds),
+        "rest": rest,
+        "checkpoint_count": checkpoints,
+        "outside": wall - inside - waiting,
+        "per_image": per_image,
+        "per_checkpoint": per_checkpoint,
+        "projected_outside": projected / (median_step + projected),
+    }
 
 
-def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: int, iterations: int,
-                           pipeline: bool, run_steps: int, layers: bool = False, precision: str = "float32",
-                           reference: bool = False) -> dict:
+def benchmark_architecture(
+    arch_name: str,
+    xla: bool,
+    batch_size: int,
+    warmup: int,
+    iterations: int,
+    pipeline: bool,
+    run_steps: int,
+    layers: bool = False,
+    precision: str = "float32",
+    reference: bool = False,
+) -> dict:
     """Times one architecture at one XLA setting and precision; ``reference`` (mnist only) also times
     ``reference_step.ReferenceStep`` alternated with the project's step (``result["reference"]``)."""
     if reference and arch_name != "mnist":
-        raise ValueError(f"--reference: the reference step is the MNIST networks' (Table 1), not {arch_name}'s; "
-                         "valid with it: --architecture=mnist")
+        raise ValueError(
+            f"--reference: the reference step is the MNIST networks' (Table 1), not {arch_name}'s; "
+            "valid with it: --architecture=mnist"
+        )
     import numpy as np
     import tensorflow as tf
 
     from infogan_tf import configs, data
     from infogan_tf.model import InfoGAN
 
-    cfg = configs.Registry().experiment(EXPERIMENT_FOR[arch_name], overrides=[
-        f"train.batch_size={batch_size}", f"train.precision={precision}"])
+    cfg = configs.Registry().experiment(
+        EXPERIMENT_FOR[arch_name], overrides=[f"train.batch_size={batch_size}", f"train.precision={precision}"]
+    )
     model = InfoGAN(cfg, seed=0, jit_compile=xla)
     flops = iteration_flops(model.arch, model.spec.input_dim, model.spec.q_dim, batch_size)
     rng = np.random.default_rng(0)
@@ -463,8 +574,15 @@ def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: i
     t0 = time.perf_counter()
     _sync(model.train_step(constant))
     first = time.perf_counter() - t0
-    result = {"architecture": arch_name, "experiment": cfg.name, "xla": xla, "precision": precision,
-              "batch_size": batch_size, "first_step_seconds": first, "flops": flops}
+    result = {
+        "architecture": arch_name,
+        "experiment": cfg.name,
+        "xla": xla,
+        "precision": precision,
+        "batch_size": batch_size,
+        "first_step_seconds": first,
+        "flops": flops,
+    }
     result["step"] = time_steps(model, lambda: constant, max(warmup - 1, 0), iterations)
     if reference:
         from benchmarks.reference_step import ReferenceStep
@@ -480,7 +598,8 @@ def benchmark_architecture(arch_name: str, xla: bool, batch_size: int, warmup: i
     if run_steps:
         log = cfg.logging
         result["loop"] = time_training_loop(
-            model, images, run_steps, log.log_every, log.image_every, log.checkpoint_every)
+            model, images, run_steps, log.log_every, log.image_every, log.checkpoint_every
+        )
     return result
 
 
@@ -494,24 +613,49 @@ def _pct(x: Optional[float]) -> str:
 def table(results: List[dict], matmul, peak: Optional[float]) -> str:
     """The results as a Markdown table. ``matmul``: the matmul ceiling in FLOP/s, one number or one
     per precision ({"float32": ..., "mixed_bfloat16": ...}, a mixed precision's in its 16-bit type)."""
-    columns = ["architecture", "precision", "XLA", "s/iteration (median)", "images/s", "GFLOP/iteration (analytic)",
-               "GFLOP/s", "of matmul", "of FP32 peak", "fed by tf.data: s/iteration", "input wait",
-               "outside the step (real loop)", "first step (compile)", "plain-Keras reference: s/iteration (project/reference)"]
+    columns = [
+        "architecture",
+        "precision",
+        "XLA",
+        "s/iteration (median)",
+        "images/s",
+        "GFLOP/iteration (analytic)",
+        "GFLOP/s",
+        "of matmul",
+        "of FP32 peak",
+        "fed by tf.data: s/iteration",
+        "input wait",
+        "outside the step (real loop)",
+        "first step (compile)",
+        "plain-Keras reference: s/iteration (project/reference)",
+    ]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for r in results:
         s = r["step"]["median"]
         rate = r["flops"] / s
         ceiling = matmul.get(r["precision"]) if isinstance(matmul, dict) else matmul
         fed, loop, ref = r.get("fed"), r.get("loop"), r.get("reference")
-        cells = [r["architecture"], r["precision"], "on" if r["xla"] else "off", f"{s:.3f}", f"{r['batch_size'] / s:.0f}",
-                 f"{r['flops'] / 1e9:.1f}", f"{rate / 1e9:.1f}", _pct(rate / ceiling) if ceiling else "n/a",
-                 _pct(rate / peak) if peak else "n/a",
-                 f"{fed['median']:.3f}" if fed else "-",
-                 _pct(fed["wait"] / fed["median"]) if fed else "-",
-                 (f"{_pct(loop['outside'] / loop['wall'])} of {loop['wall']:.0f} s ({loop['steps']} steps); "
-                  f"{_pct(loop['projected_outside'])} at the config's intervals" if loop else "-"),
-                 f"{r['first_step_seconds']:.1f} s",
-                 (f"{ref['reference']:.3f} (project {ref['project']:.3f}: {ref['ratio']:.2f}x)" if ref else "-")]
+        cells = [
+            r["architecture"],
+            r["precision"],
+            "on" if r["xla"] else "off",
+            f"{s:.3f}",
+            f"{r['batch_size'] / s:.0f}",
+            f"{r['flops'] / 1e9:.1f}",
+            f"{rate / 1e9:.1f}",
+            _pct(rate / ceiling) if ceiling else "n/a",
+            _pct(rate / peak) if peak else "n/a",
+            f"{fed['median']:.3f}" if fed else "-",
+            _pct(fed["wait"] / fed["median"]) if fed else "-",
+            (
+                f"{_pct(loop['outside'] / loop['wall'])} of {loop['wall']:.0f} s ({loop['steps']} steps); "
+                f"{_pct(loop['projected_outside'])} at the config's intervals"
+                if loop
+                else "-"
+            ),
+            f"{r['first_step_seconds']:.1f} s",
+            (f"{ref['reference']:.3f} (project {ref['project']:.3f}: {ref['ratio']:.2f}x)" if ref else "-"),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -539,48 +683,75 @@ def main(argv):
     info = cpu_info()
     peak = theoretical_peak(info)
     sixteen = ", ".join(f.upper().replace("_", "-") for f in info["sixteen_bit"]) or "none"
-    machine_text = (f"{info['model']}, {info['cores']} cores at {info['mhz']} MHz "
-                    f"({info['flops_per_cycle']} FP32 FLOPs/cycle/core assumed); 16-bit arithmetic in hardware "
-                    f"(CPU flags): {sixteen}; TensorFlow {tf.__version__}")
+    machine_text = (
+        f"{info['model']}, {info['cores']} cores at {info['mhz']} MHz "
+        f"({info['flops_per_cycle']} FP32 FLOPs/cycle/core assumed); 16-bit arithmetic in hardware "
+        f"(CPU flags): {sixteen}; TensorFlow {tf.__version__}"
+    )
     print(f"machine: {machine_text}", flush=True)
     if any(p != "float32" for p in FLAGS.precision) and not info["sixteen_bit"]:
-        print("note: this CPU has no bfloat16/float16 instructions; mixed precision is emulated and is "
-              "not expected to be faster", flush=True)
+        print(
+            "note: this CPU has no bfloat16/float16 instructions; mixed precision is emulated and is "
+            "not expected to be faster",
+            flush=True,
+        )
     ceilings, texts = {}, []
     for precision in FLAGS.precision:
         dtype = precision.replace("mixed_", "")
         plain = matmul_flops_per_second(FLAGS.matmul_size, dtype=dtype)
         compiled = matmul_flops_per_second(FLAGS.matmul_size, jit_compile=True, dtype=dtype)
         ceilings[precision] = max(plain, compiled)  # the practical ceiling: the faster of the two
-        texts.append(f"{FLAGS.matmul_size}x{FLAGS.matmul_size} {dtype} matmul {plain / 1e9:.1f} GFLOP/s, "
-                     f"XLA-compiled {compiled / 1e9:.1f} GFLOP/s")
+        texts.append(
+            f"{FLAGS.matmul_size}x{FLAGS.matmul_size} {dtype} matmul {plain / 1e9:.1f} GFLOP/s, "
+            f"XLA-compiled {compiled / 1e9:.1f} GFLOP/s"
+        )
     matmul_text = "; ".join(texts) + " (best of 5 each; a precision's ceiling is the faster of its two)"
-    print(f"ceiling: {matmul_text}; theoretical FP32 peak "
-          + (f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"), flush=True)
+    print(
+        f"ceiling: {matmul_text}; theoretical FP32 peak " + (f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"),
+        flush=True,
+    )
     results = []
     for name in names:
         for precision in FLAGS.precision:
             for xla in settings:
                 run_steps = FLAGS.run_steps if (xla or len(settings) == 1) else 0
-                print(f"{name}, {precision}, XLA {'on' if xla else 'off'}: timing {FLAGS.iterations} iterations "
-                      f"after {FLAGS.warmup} warm-up ...", flush=True)
-                results.append(benchmark_architecture(
-                    name, xla, FLAGS.batch_size, FLAGS.warmup, FLAGS.iterations, FLAGS.pipeline, run_steps,
-                    FLAGS.layers, precision, reference=FLAGS.reference and name == "mnist"))
+                print(
+                    f"{name}, {precision}, XLA {'on' if xla else 'off'}: timing {FLAGS.iterations} iterations "
+                    f"after {FLAGS.warmup} warm-up ...",
+                    flush=True,
+                )
+                results.append(
+                    benchmark_architecture(
+                        name,
+                        xla,
+                        FLAGS.batch_size,
+                        FLAGS.warmup,
+                        FLAGS.iterations,
+                        FLAGS.pipeline,
+                        run_steps,
+                        FLAGS.layers,
+                        precision,
+                        reference=FLAGS.reference and name == "mnist",
+                    )
+                )
                 _print_result(results[-1], ceilings[precision], peak)
     text = table(results, ceilings, peak)
     for r in results:
         if "layers" in r:
-            text += (f"\n\n### {r['architecture']}, {r['precision']}, XLA {'on' if r['xla'] else 'off'}: every "
-                     f"table row alone, batch {r['batch_size']}, median of {FLAGS.iterations}\n\n"
-                     + layer_table(r["layers"], ceilings[r["precision"]], r["step"]["median"]))
+            text += (
+                f"\n\n### {r['architecture']}, {r['precision']}, XLA {'on' if r['xla'] else 'off'}: every "
+                f"table row alone, batch {r['batch_size']}, median of {FLAGS.iterations}\n\n"
+                + layer_table(r["layers"], ceilings[r["precision"]], r["step"]["median"])
+            )
     print(text)
     if FLAGS.output:
         peak_text = f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"
         from infogan_tf.provenance import git_commit
 
-        header = (f"Command: `python -m benchmarks.benchmark {' '.join(sys.argv[1:])}` at commit {git_commit()}\n\n"
-                  f"Machine: {machine_text}. Ceiling: {matmul_text}; theoretical FP32 peak {peak_text}.\n\n")
+        header = (
+            f"Command: `python -m benchmarks.benchmark {' '.join(sys.argv[1:])}` at commit {git_commit()}\n\n"
+            f"Machine: {machine_text}. Ceiling: {matmul_text}; theoretical FP32 peak {peak_text}.\n\n"
+        )
         tmp = FLAGS.output + ".tmp"
         with open(tmp, "w") as f:
             f.write(header + text + "\n")
@@ -591,22 +762,30 @@ def main(argv):
 def _print_result(r: dict, matmul: float, peak: Optional[float]) -> None:
     """One setting's line on the console (and its layer table with --layers)."""
     s = r["step"]["median"]
-    line = (f"  {s:.3f} s/iteration, {FLAGS.batch_size / s:.0f} images/s, "
-            f"{r['flops'] / 1e9:.1f} GFLOP/iteration (analytic) = {r['flops'] / s / 1e9:.1f} GFLOP/s, "
-            f"{_pct(r['flops'] / s / matmul)} of matmul, {_pct(r['flops'] / s / peak) if peak else 'n/a'} of peak")
+    line = (
+        f"  {s:.3f} s/iteration, {FLAGS.batch_size / s:.0f} images/s, "
+        f"{r['flops'] / 1e9:.1f} GFLOP/iteration (analytic) = {r['flops'] / s / 1e9:.1f} GFLOP/s, "
+        f"{_pct(r['flops'] / s / matmul)} of matmul, {_pct(r['flops'] / s / peak) if peak else 'n/a'} of peak"
+    )
     if "fed" in r:
-        line += (f"; fed by tf.data {r['fed']['median']:.3f} s/iteration, waiting "
-                 f"{_pct(r['fed']['wait'] / r['fed']['median'])} of it")
+        line += (
+            f"; fed by tf.data {r['fed']['median']:.3f} s/iteration, waiting "
+            f"{_pct(r['fed']['wait'] / r['fed']['median'])} of it"
+        )
     if "loop" in r:
         lp = r["loop"]
-        line += (f"; real loop {lp['steps']} steps in {lp['wall']:.1f} s: step {_pct(lp['in_step'] / lp['wall'])}, "
-                 f"input {_pct(lp['input_wait'] / lp['wall'])}, image summaries {lp['per_image']:.2f} s each, "
-                 f"checkpoint+logging {lp['per_checkpoint']:.2f} s each; at the config's intervals "
-                 f"{_pct(lp['projected_outside'])} of the time is outside the step")
+        line += (
+            f"; real loop {lp['steps']} steps in {lp['wall']:.1f} s: step {_pct(lp['in_step'] / lp['wall'])}, "
+            f"input {_pct(lp['input_wait'] / lp['wall'])}, image summaries {lp['per_image']:.2f} s each, "
+            f"checkpoint+logging {lp['per_checkpoint']:.2f} s each; at the config's intervals "
+            f"{_pct(lp['projected_outside'])} of the time is outside the step"
+        )
     if "reference" in r:
         ref = r["reference"]
-        line += (f"; alternated with the plain-Keras reference step: project {ref['project']:.3f} s, reference "
-                 f"{ref['reference']:.3f} s, ratio {ref['ratio']:.2f}")
+        line += (
+            f"; alternated with the plain-Keras reference step: project {ref['project']:.3f} s, reference "
+            f"{ref['reference']:.3f} s, ratio {ref['ratio']:.2f}"
+        )
     print(line, flush=True)
     if "layers" in r:
         print(layer_table(r["layers"], matmul, s), flush=True)

@@ -22,14 +22,22 @@ def _bn():
 
 
 def generator() -> keras.Model:
-    return keras.Sequential([
-        keras.Input((NOISE + CATEGORIES + CONTINUOUS,)),
-        keras.layers.Dense(1024), _bn(), keras.layers.ReLU(),
-        keras.layers.Dense(7 * 7 * 128), _bn(), keras.layers.ReLU(),
-        keras.layers.Reshape((7, 7, 128)),
-        keras.layers.Conv2DTranspose(64, 4, strides=2, padding="same"), _bn(), keras.layers.ReLU(),
-        keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((NOISE + CATEGORIES + CONTINUOUS,)),
+            keras.layers.Dense(1024),
+            _bn(),
+            keras.layers.ReLU(),
+            keras.layers.Dense(7 * 7 * 128),
+            _bn(),
+            keras.layers.ReLU(),
+            keras.layers.Reshape((7, 7, 128)),
+            keras.layers.Conv2DTranspose(64, 4, strides=2, padding="same"),
+            _bn(),
+            keras.layers.ReLU(),
+            keras.layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="sigmoid"),
+        ]
+    )
 
 
 def discriminator(leaky_slope: float = 0.01) -> keras.Model:
@@ -86,14 +94,18 @@ class ReferenceStep:
 
     def _step(self, real):
         bce = lambda labels, logits: tf.reduce_mean(  # noqa: E731
-            tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+            tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+        )
         n = tf.shape(real)[0]
         latent, c, u = self._latents(n)
         with tf.GradientTape() as tape:
             real_logit, _ = self._discriminate(real)
             fake_logit, q = self._discriminate(tf.cast(self.g(latent, training=True), tf.float32))
-            d_loss = (bce(tf.ones_like(real_logit), real_logit) + bce(tf.zeros_like(fake_logit), fake_logit)
-                      - self._information(q, c, u))
+            d_loss = (
+                bce(tf.ones_like(real_logit), real_logit)
+                + bce(tf.zeros_like(fake_logit), fake_logit)
+                - self._information(q, c, u)
+            )
         self.d_opt.apply_gradients(zip(tape.gradient(d_loss, self.d.trainable_variables), self.d.trainable_variables))
         latent, c, u = self._latents(n)
         with tf.GradientTape() as tape:

@@ -117,9 +117,11 @@ class TrainedModel:
         step = f", step {self.step}" if self.step is not None else ""
         overrides = f" with {' '.join(self.overrides)}" if self.overrides else ""
         lo, hi = self.value_range
-        lines = [f"InfoGAN {self.experiment!r}{overrides}{step}, from the {self.source} {self.path}",
-                 f"images: {'x'.join(map(str, self.image_shape))} floats in [{lo:g}, {hi:g}] "
-                 f"({self.output_activation}; to_unit_range() maps to [0, 1])"]
+        lines = [
+            f"InfoGAN {self.experiment!r}{overrides}{step}, from the {self.source} {self.path}",
+            f"images: {'x'.join(map(str, self.image_shape))} floats in [{lo:g}, {hi:g}] "
+            f"({self.output_activation}; to_unit_range() maps to [0, 1])",
+        ]
         lines += inference.prior_text(self.spec).splitlines()
         return "\n  ".join(lines)
 
@@ -145,8 +147,10 @@ def load(path: str) -> TrainedModel:
         return _load_saved_model(path)
     if os.path.exists(os.path.join(path, "config.json")):
         return _load_run(path)
-    raise ValueError(f"{path} is neither a run directory (config.json, checkpoints/) nor a SavedModel "
-                     f"directory (saved_model.pb, infogan_spec.json)")
+    raise ValueError(
+        f"{path} is neither a run directory (config.json, checkpoints/) nor a SavedModel "
+        f"directory (saved_model.pb, infogan_spec.json)"
+    )
 
 
 @contextlib.contextmanager
@@ -161,7 +165,8 @@ def _keep_random_state():
 
 
 def _load_run(path: str) -> TrainedModel:
-    from infogan_tf import experiment as experiment_lib, loop
+    from infogan_tf import experiment as experiment_lib
+    from infogan_tf import loop
     from infogan_tf.model import InfoGAN
 
     exp = experiment_lib.saved_experiment(path)
@@ -174,8 +179,9 @@ def _load_run(path: str) -> TrainedModel:
     if not manager.checkpoints:
         raise FileNotFoundError(f"{path} has no checkpoint in checkpoints/: the run has not saved a step yet")
     loop.restore_newest_intact(ckpt, manager, model, set_aside=False)
-    return TrainedModel(model, path=path, source="run directory", experiment=exp.name,
-                        overrides=exp.overrides, step=int(model.step))
+    return TrainedModel(
+        model, path=path, source="run directory", experiment=exp.name, overrides=exp.overrides, step=int(model.step)
+    )
 
 
 class _SavedModelNetworks:
@@ -205,5 +211,11 @@ def _load_saved_model(path: str) -> TrainedModel:
         spec = dataclasses.replace(spec, noise_low=meta["noise_range"][0], noise_high=meta["noise_range"][1])
     arch = _ImageFormat(tuple(meta["image_shape"]), meta["output_activation"])
     networks = _SavedModelNetworks(tf.saved_model.load(path), spec, arch)
-    return TrainedModel(networks, path=path, source="SavedModel", experiment=meta.get("experiment", ""),
-                        overrides=meta.get("overrides", ()), step=meta.get("step"))
+    return TrainedModel(
+        networks,
+        path=path,
+        source="SavedModel",
+        experiment=meta.get("experiment", ""),
+        overrides=meta.get("overrides", ()),
+        step=meta.get("step"),
+    )

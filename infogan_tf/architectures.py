@@ -13,11 +13,11 @@ from typing import Optional, Tuple, Union
 
 @dataclasses.dataclass(frozen=True)
 class Layer:
-    kind: str                          # "fc", "conv", "deconv", "reshape", "flatten"
+    kind: str  # "fc", "conv", "deconv", "reshape", "flatten"
     units: Union[int, str, None] = None  # units / filters, or "q" for the Q output size
     stride: int = 2
     bn: bool = False
-    act: Optional[str] = None          # "relu", "lrelu", "sigmoid", "tanh" or None (linear)
+    act: Optional[str] = None  # "relu", "lrelu", "sigmoid", "tanh" or None (linear)
     shape: Optional[Tuple[int, ...]] = None  # for "reshape"
 
 
@@ -159,9 +159,12 @@ CHAIRS = Architecture(
 # own_images.json). Only G's last row (3 channels, still sigmoid) and D's input (3 channels, which
 # the first convolution takes from the images) differ.
 CHAIRS_COLOR = dataclasses.replace(
-    CHAIRS, name="chairs_color", image_shape=(64, 64, 3),
+    CHAIRS,
+    name="chairs_color",
+    image_shape=(64, 64, 3),
     generator=CHAIRS.generator[:-1] + (deconv(3, act="sigmoid"),),
-    source="paper Table 6 with a 3-channel (colour) output; not in the paper")
+    source="paper Table 6 with a 3-channel (colour) output; not in the paper",
+)
 
 ARCHITECTURES = {a.name: a for a in (MNIST, SVHN, CELEBA, FACES, CHAIRS, CHAIRS_COLOR)}
 
@@ -170,5 +173,4 @@ def get(name: str) -> Architecture:
     try:
         return ARCHITECTURES[name]
     except KeyError:
-        raise ValueError(
-            f"unknown architecture {name!r}; valid: {', '.join(sorted(ARCHITECTURES))}") from None
+        raise ValueError(f"unknown architecture {name!r}; valid: {', '.join(sorted(ARCHITECTURES))}") from None

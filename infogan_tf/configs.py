@@ -37,8 +37,7 @@ class ConfigError(ValueError):
 
 
 # --- the typed objects ---------------------------------------------------------------------------
-def _field(default=dataclasses.MISSING, *, min=None, max=None, above=None, below=None, choices=None,
-           doc=""):
+def _field(default=dataclasses.MISSING, *, min=None, max=None, above=None, below=None, choices=None, doc=""):
     """A dataclass field with its valid range: ``min <= v <= max``, ``above < v < below``, or one of
     ``choices``."""
     meta = {"min": min, "max": max, "above": above, "below": below, "choices": choices, "doc": doc}
@@ -79,8 +78,12 @@ class Logging:
     image_every: int = _field(0, min=0, doc="TensorBoard traversal images; 0: never")
     eval_every: int = _field(0, min=0, doc="c1 test accuracy during training; 0: only at the end")
     checkpoint_every: int = _field(250, min=1)
-    health_warmup: int = _field(500, min=0, doc="iterations before the training-health checks start "
-                                "(infogan_tf/health.py); a run as short ends without them")
+    health_warmup: int = _field(
+        500,
+        min=0,
+        doc="iterations before the training-health checks start "
+        "(infogan_tf/health.py); a run as short ends without them",
+    )
 
 
 FACTORS = ("rotation", "width", "x", "y", "size")
@@ -88,13 +91,16 @@ FACTORS = ("rotation", "width", "x", "y", "size")
 
 @dataclasses.dataclass(frozen=True)
 class Evaluation:
-    factors: Tuple[str, ...] = _field((), choices=FACTORS,
-                                      doc="image factors the continuous codes are matched to")
+    factors: Tuple[str, ...] = _field((), choices=FACTORS, doc="image factors the continuous codes are matched to")
     factor_rows: int = _field(100, min=1)
     class_rows: int = _field(300, min=1)
     untrained_baseline: bool = _field(False, doc="also evaluate the freshly initialised networks")
-    generated_digits: int = _field(0, min=0, doc="samples per category that the project's MNIST digit "
-                                   "classifier labels (generation accuracy); 0: none. MNIST only")
+    generated_digits: int = _field(
+        0,
+        min=0,
+        doc="samples per category that the project's MNIST digit "
+        "classifier labels (generation accuracy); 0: none. MNIST only",
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,20 +183,34 @@ class Experiment:
     def to_dict(self) -> dict:
         """The config as plain JSON data (what ``config.json`` and the SavedModel record)."""
         return {
-            "name": self.name, "dataset": dataclasses.asdict(self.dataset),
-            "architecture": self.architecture.name, "mode": self.mode,
-            "latent": latent_to_dict(self.latent), "leaky_slope": self.leaky_slope,
-            "train": dataclasses.asdict(self.train), "logging": dataclasses.asdict(self.logging),
-            "evaluation": dataclasses.asdict(self.evaluation), "paper": self.paper,
-            "notes": list(self.notes), "overrides": list(self.overrides), "changes": list(self.changes)}
+            "name": self.name,
+            "dataset": dataclasses.asdict(self.dataset),
+            "architecture": self.architecture.name,
+            "mode": self.mode,
+            "latent": latent_to_dict(self.latent),
+            "leaky_slope": self.leaky_slope,
+            "train": dataclasses.asdict(self.train),
+            "logging": dataclasses.asdict(self.logging),
+            "evaluation": dataclasses.asdict(self.evaluation),
+            "paper": self.paper,
+            "notes": list(self.notes),
+            "overrides": list(self.overrides),
+            "changes": list(self.changes),
+        }
 
     def identity(self) -> dict:
         """What decides the trained weights; a run directory is reused only if this matches."""
         d = self.to_dict()
         train = {k: v for k, v in d["train"].items() if k not in _RUN_SETTINGS_TRAIN}
         dataset = {k: v for k, v in d["dataset"].items() if k not in _DATASET_HINTS}
-        return {"dataset": dataset, "architecture": d["architecture"], "mode": d["mode"],
-                "latent": d["latent"], "leaky_slope": d["leaky_slope"], "train": train}
+        return {
+            "dataset": dataset,
+            "architecture": d["architecture"],
+            "mode": d["mode"],
+            "latent": d["latent"],
+            "leaky_slope": d["leaky_slope"],
+            "train": train,
+        }
 
 
 MODES = ("infogan", "gan")
@@ -214,7 +234,7 @@ def _leaves(value, prefix: str) -> Dict[str, str]:
 
 
 def identity_changes(base: "Experiment", changed: "Experiment") -> Tuple[str, ...]:
-    """"key=value" for every leaf of ``changed.identity()`` that differs from ``base``'s (a leaf
+    """ "key=value" for every leaf of ``changed.identity()`` that differs from ``base``'s (a leaf
     ``base`` has and ``changed`` lacks: "key=null"), sorted."""
     a, b = _leaves(base.identity(), ""), _leaves(changed.identity(), "")
     keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
@@ -229,6 +249,7 @@ def override_suffix(overrides) -> str:
     safe = re.sub(r"[^A-Za-z0-9._=,+-]", "_", text)
     if len(safe) > 80:
         import hashlib
+
         safe = safe[:60] + "-" + hashlib.sha1(text.encode()).hexdigest()[:10]
     return "@" + safe
 
@@ -258,15 +279,29 @@ class Figure:
 
 
 # --- the schema as data: which keys each object takes ---------------------------------------------
-_CODE_KEYS = {"categorical": {"name": str, "type": str, "k": int},
-              "continuous": {"name": str, "type": str, "dim": int, "low": float, "high": float,
-                             "learn_std": bool}}
-_EXPERIMENT_KEYS = ("extends", "paper", "notes", "dataset", "architecture", "mode", "latent",
-                    "leaky_slope", "train", "logging", "evaluation")
-_FIGURE_KEYS = {"categorical": ("kind", "paper", "title", "experiment", "code", "order_by_label"),
-                "continuous": ("kind", "paper", "title", "experiment", "code", "factor", "range", "columns"),
-                "codes": ("kind", "paper", "title", "experiment"),
-                "mi_curve": ("kind", "paper", "title", "experiments", "code", "max_step")}
+_CODE_KEYS = {
+    "categorical": {"name": str, "type": str, "k": int},
+    "continuous": {"name": str, "type": str, "dim": int, "low": float, "high": float, "learn_std": bool},
+}
+_EXPERIMENT_KEYS = (
+    "extends",
+    "paper",
+    "notes",
+    "dataset",
+    "architecture",
+    "mode",
+    "latent",
+    "leaky_slope",
+    "train",
+    "logging",
+    "evaluation",
+)
+_FIGURE_KEYS = {
+    "categorical": ("kind", "paper", "title", "experiment", "code", "order_by_label"),
+    "continuous": ("kind", "paper", "title", "experiment", "code", "factor", "range", "columns"),
+    "codes": ("kind", "paper", "title", "experiment"),
+    "mi_curve": ("kind", "paper", "title", "experiments", "code", "max_step"),
+}
 
 
 class _Where:
@@ -292,8 +327,7 @@ def _check_keys(raw: dict, valid, where: _Where) -> None:
         raise where.error(f"expected an object with keys {', '.join(valid)}, got {raw!r}")
     for key in raw:
         if key not in valid:
-            raise (where / key).error(
-                f"unknown key {key!r}{_closest(key, valid)} (valid keys: {', '.join(valid)})")
+            raise (where / key).error(f"unknown key {key!r}{_closest(key, valid)} (valid keys: {', '.join(valid)})")
 
 
 def _type_name(t) -> str:
@@ -325,8 +359,12 @@ def _check_range(value, meta: dict, where: _Where) -> None:
         return
     low = lo if lo is not None else above
     high = hi if hi is not None else below
-    if ((lo is not None and value < lo) or (hi is not None and value > hi)
-            or (above is not None and value <= above) or (below is not None and value >= below)):
+    if (
+        (lo is not None and value < lo)
+        or (hi is not None and value > hi)
+        or (above is not None and value <= above)
+        or (below is not None and value >= below)
+    ):
         left = "" if low is None else f"{low} {'<=' if lo is not None else '<'} "
         right = "" if high is None else f" {'<=' if hi is not None else '<'} {high}"
         if left and right:
@@ -433,7 +471,8 @@ def _dataset(raw, where: _Where) -> Dataset:
     if not isinstance(raw, dict) or raw.get("source") not in _DATASETS:
         got = raw.get("source") if isinstance(raw, dict) else raw
         raise (where / "source").error(
-            f"{got!r} is not a dataset source (valid: {', '.join(_DATASETS)}; or a TFDS name as a string)")
+            f"{got!r} is not a dataset source (valid: {', '.join(_DATASETS)}; or a TFDS name as a string)"
+        )
     dataset = _dataclass(_DATASETS[raw["source"]], raw, where)
     if isinstance(dataset, ShapesDataset):
         from infogan_tf import shapes
@@ -471,10 +510,11 @@ def _check_image_shape(dataset: Dataset, arch: architectures.Architecture, where
     shape = (size or h, size or w, channels or c)  # a TFDS dataset's channels: taken as the architecture's
     others = [a.name for a in architectures.ARCHITECTURES.values() if a.image_shape == shape]
     if others:
-        hint = f"{'x'.join(map(str, shape))} images go to the architecture {' or '.join(others)} (--set architecture=NAME)"
+        hint = (
+            f"{'x'.join(map(str, shape))} images go to the architecture {' or '.join(others)} (--set architecture=NAME)"
+        )
     else:
-        known = ", ".join(f"{a.name} {'x'.join(map(str, a.image_shape))}"
-                          for a in architectures.ARCHITECTURES.values())
+        known = ", ".join(f"{a.name} {'x'.join(map(str, a.image_shape))}" for a in architectures.ARCHITECTURES.values())
         hint = f"no architecture takes {'x'.join(map(str, shape))} images (they take: {known})"
     raise (where / key).error(f"{json.dumps(value)}: {takes}; valid: {json.dumps(valid)}; {hint}")
 
@@ -484,8 +524,9 @@ def parse_dataset(raw, source: str = "dataset") -> Dataset:
     return _dataset(raw, _Where(source, "dataset"))
 
 
-def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ...] = (),
-                     changes: Tuple[str, ...] = ()) -> Experiment:
+def parse_experiment(
+    name: str, raw: dict, source: str, overrides: Tuple[str, ...] = (), changes: Tuple[str, ...] = ()
+) -> Experiment:
     """One merged experiment dict (``extends`` resolved) to an ``Experiment``, validated."""
     where = _Where(source, f"experiments.{name}")
     _check_keys(raw, _EXPERIMENT_KEYS, where)
@@ -493,8 +534,9 @@ def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ..
         if key not in raw:
             raise where.error(f"missing key {key!r}")
     dataset = _dataset(raw["dataset"], where / "dataset")
-    arch_name = _value(raw["architecture"], str, {"choices": tuple(architectures.ARCHITECTURES)},
-                       where / "architecture")
+    arch_name = _value(
+        raw["architecture"], str, {"choices": tuple(architectures.ARCHITECTURES)}, where / "architecture"
+    )
     mode = _value(raw.get("mode", "infogan"), str, {"choices": MODES}, where / "mode")
     slope = _value(raw.get("leaky_slope", 0.01), float, {"min": 0.0, "below": 1.0}, where / "leaky_slope")
     notes = raw.get("notes", [])
@@ -507,15 +549,24 @@ def parse_experiment(name: str, raw: dict, source: str, overrides: Tuple[str, ..
     if evaluation.generated_digits and getattr(dataset, "name", None) != "mnist":
         raise (where / "evaluation" / "generated_digits").error(
             f"{evaluation.generated_digits}: the digit classifier judges MNIST samples only (this dataset is "
-            f"{getattr(dataset, 'name', None) or dataset.source!r}); valid here: 0")
+            f"{getattr(dataset, 'name', None) or dataset.source!r}); valid here: 0"
+        )
     return Experiment(
-        name=name, dataset=dataset, architecture=architectures.ARCHITECTURES[arch_name],
-        latent=_latent(raw["latent"], where / "latent"), train=_dataclass(Train, raw["train"], where / "train"),
-        mode=mode, leaky_slope=slope, logging=_dataclass(Logging, raw.get("logging", {}), where / "logging"),
+        name=name,
+        dataset=dataset,
+        architecture=architectures.ARCHITECTURES[arch_name],
+        latent=_latent(raw["latent"], where / "latent"),
+        train=_dataclass(Train, raw["train"], where / "train"),
+        mode=mode,
+        leaky_slope=slope,
+        logging=_dataclass(Logging, raw.get("logging", {}), where / "logging"),
         evaluation=evaluation,
         paper=_value(raw.get("paper", ""), str, {}, where / "paper"),
         notes=tuple(_value(n, str, {}, where / "notes" / i) for i, n in enumerate(notes)),
-        overrides=tuple(overrides), changes=tuple(changes), source=source)
+        overrides=tuple(overrides),
+        changes=tuple(changes),
+        source=source,
+    )
 
 
 def parse_figure(name: str, raw: dict, source: str) -> Figure:
@@ -536,13 +587,22 @@ def parse_figure(name: str, raw: dict, source: str) -> Figure:
     if kind in ("categorical", "continuous") and "code" not in raw and "factor" not in raw:
         raise where.error("a traversal figure needs 'code'" + (" or 'factor'" if kind == "continuous" else ""))
     get = lambda key, t, default, meta=None: (  # noqa: E731
-        _value(raw[key], t, meta or {}, where / key) if key in raw else default)
+        _value(raw[key], t, meta or {}, where / key) if key in raw else default
+    )
     return Figure(
-        name=name, kind=kind, experiments=experiments, title=get("title", str, name), paper=get("paper", str, ""),
-        code=get("code", str, None), factor=get("factor", str, None, {"choices": FACTORS}),
+        name=name,
+        kind=kind,
+        experiments=experiments,
+        title=get("title", str, name),
+        paper=get("paper", str, ""),
+        code=get("code", str, None),
+        factor=get("factor", str, None, {"choices": FACTORS}),
         order_by_label=get("order_by_label", bool, False),
-        value_range=get("range", Tuple[float, float], (-1.0, 1.0)), columns=get("columns", int, 10, {"min": 2}),
-        max_step=get("max_step", int, None, {"min": 1}), source=source)
+        value_range=get("range", Tuple[float, float], (-1.0, 1.0)),
+        columns=get("columns", int, 10, {"min": 2}),
+        max_step=get("max_step", int, None, {"min": 1}),
+        source=source,
+    )
 
 
 def check_figure(fig: Figure, experiments: Dict[str, "Experiment"]) -> None:
@@ -556,16 +616,22 @@ def check_figure(fig: Figure, experiments: Dict[str, "Experiment"]) -> None:
             code = next((c for c in exp.latent.codes if c.name == fig.code), None)
             if code is None or (want and code.kind != want):
                 valid = [c.name for c in exp.latent.codes if not want or c.kind == want]
-                raise ConfigError(f"{where}.code: {fig.code!r} is not a {want + ' ' if want else ''}code of "
-                                  f"experiment {name!r}{_closest(fig.code, valid)} (valid: {', '.join(valid)})")
+                raise ConfigError(
+                    f"{where}.code: {fig.code!r} is not a {want + ' ' if want else ''}code of "
+                    f"experiment {name!r}{_closest(fig.code, valid)} (valid: {', '.join(valid)})"
+                )
         if fig.factor is not None:
             factors = exp.evaluation.factors
             if fig.factor not in factors:
-                raise ConfigError(f"{where}.factor: experiment {name!r} does not measure {fig.factor!r} (its "
-                                  f"evaluation.factors: {', '.join(factors) or 'none'})")
+                raise ConfigError(
+                    f"{where}.factor: experiment {name!r} does not measure {fig.factor!r} (its "
+                    f"evaluation.factors: {', '.join(factors) or 'none'})"
+                )
             if len(exp.latent.continuous) < len(factors):
-                raise ConfigError(f"{where}.factor: experiment {name!r} has {len(exp.latent.continuous)} "
-                                  f"continuous codes for {len(factors)} evaluation.factors; each factor needs its own code")
+                raise ConfigError(
+                    f"{where}.factor: experiment {name!r} has {len(exp.latent.continuous)} "
+                    f"continuous codes for {len(factors)} evaluation.factors; each factor needs its own code"
+                )
 
 
 # --- overrides -----------------------------------------------------------------------------------
@@ -590,8 +656,9 @@ def _schema_keys(node_path: List[str], node) -> Optional[Tuple[str, ...]]:
         return _EXPERIMENT_KEYS
     head = node_path[0]
     if head in ("train", "logging", "evaluation") and len(node_path) == 1:
-        return tuple(f.name for f in dataclasses.fields({"train": Train, "logging": Logging,
-                                                         "evaluation": Evaluation}[head]))
+        return tuple(
+            f.name for f in dataclasses.fields({"train": Train, "logging": Logging, "evaluation": Evaluation}[head])
+        )
     if head == "dataset" and len(node_path) == 1:
         source = node.get("source", "tfds") if isinstance(node, dict) else "tfds"
         return tuple(f.name for f in dataclasses.fields(_DATASETS.get(source, TfdsDataset)))
@@ -615,15 +682,18 @@ def apply_override(raw: dict, key: str, value, experiment: str) -> dict:
         if done == ["latent", "codes"]:  # a code by name
             names = [c.get("name") for c in node if isinstance(c, dict)]
             if part not in names:
-                raise ConfigError(f"{item}: experiment {experiment!r} has no code {part!r}"
-                                  f"{_closest(part, names)} (its codes: {', '.join(map(str, names))})")
+                raise ConfigError(
+                    f"{item}: experiment {experiment!r} has no code {part!r}"
+                    f"{_closest(part, names)} (its codes: {', '.join(map(str, names))})"
+                )
             node = node[names.index(part)]
         else:
             if valid is not None and (part not in valid or part == "extends"):
                 valid = tuple(v for v in valid if v != "extends")
                 where = ".".join(done) or "an experiment"
-                raise ConfigError(f"{item}: unknown key {part!r} in {where}{_closest(part, valid)} "
-                                  f"(valid keys: {', '.join(valid)})")
+                raise ConfigError(
+                    f"{item}: unknown key {part!r} in {where}{_closest(part, valid)} (valid keys: {', '.join(valid)})"
+                )
             if i == len(parts) - 1:
                 node[part] = value
                 break
@@ -631,8 +701,7 @@ def apply_override(raw: dict, key: str, value, experiment: str) -> dict:
             if child is None:
                 child = node[part] = {}
             if not isinstance(child, (dict, list)):
-                raise ConfigError(f"{item}: {'.'.join(done + [part])} is {json.dumps(child)}, "
-                                  "not an object with keys")
+                raise ConfigError(f"{item}: {'.'.join(done + [part])} is {json.dumps(child)}, not an object with keys")
             node = child
         done.append(part)
         if i == len(parts) - 1:  # the path ended on a code: replace it whole
@@ -694,20 +763,24 @@ class Registry:
             for section, target in (("experiments", self._raw), ("figures", raw_figures), ("groups", groups)):
                 entries = data.get(section, {})
                 if not isinstance(entries, dict):
-                    raise _Where(path, section).error(f"expected an object of named {section}, got {json.dumps(entries)}")
+                    raise _Where(path, section).error(
+                        f"expected an object of named {section}, got {json.dumps(entries)}"
+                    )
                 for key, value in entries.items():
                     if key in target:
                         raise ConfigError(f"{path}: {section[:-1]} {key!r} is defined twice (also in {target[key][1]})")
                     target[key] = (value, path)
         self._resolved = {name: self._resolve(name, []) for name in self._raw}
         self.experiments: Dict[str, Experiment] = {
-            name: parse_experiment(name, raw, self._raw[name][1]) for name, raw in self._resolved.items()}
+            name: parse_experiment(name, raw, self._raw[name][1]) for name, raw in self._resolved.items()
+        }
         for name, (raw, path) in raw_figures.items():
             fig = parse_figure(name, raw, path)
             for exp in fig.experiments.values():
                 if exp not in self.experiments:
-                    raise ConfigError(f"{path}: figures.{name}: unknown experiment {exp!r}"
-                                      f"{_closest(exp, self.experiments)}")
+                    raise ConfigError(
+                        f"{path}: figures.{name}: unknown experiment {exp!r}{_closest(exp, self.experiments)}"
+                    )
             check_figure(fig, self.experiments)
             self.figures[name] = fig
         for name, (members, path) in groups.items():
@@ -734,8 +807,10 @@ class Registry:
             raise _Where(path, f"experiments.{name}.extends").error(f"{json.dumps(parent)} is not an experiment name")
         if parent is not None:
             if parent not in self._raw:
-                raise ConfigError(f"{path}: experiments.{name}.extends: unknown experiment {parent!r}"
-                                  f"{_closest(str(parent), self._raw)}")
+                raise ConfigError(
+                    f"{path}: experiments.{name}.extends: unknown experiment {parent!r}"
+                    f"{_closest(str(parent), self._raw)}"
+                )
             base = self._resolve(parent, chain + [name])
             cfg = _merge(base, {k: v for k, v in cfg.items() if k != "extends"})
         return copy.deepcopy(cfg)
@@ -752,14 +827,18 @@ class Registry:
             return list(self.groups[figure])
         if figure in self.figures:
             return [figure]
-        raise ConfigError(f"unknown figure {figure!r}{_closest(figure, self.valid_figure_names())} "
-                          f"Valid --figure values: {', '.join(self.valid_figure_names())}")
+        raise ConfigError(
+            f"unknown figure {figure!r}{_closest(figure, self.valid_figure_names())} "
+            f"Valid --figure values: {', '.join(self.valid_figure_names())}"
+        )
 
     def experiment(self, name: str, overrides=()) -> Experiment:
         """The experiment ``name`` with ``overrides`` ("key=value" strings) applied and validated."""
         if name not in self.experiments:
-            raise ConfigError(f"unknown experiment {name!r}{_closest(name, self.experiments)}; "
-                              f"valid: {', '.join(sorted(self.experiments))}")
+            raise ConfigError(
+                f"unknown experiment {name!r}{_closest(name, self.experiments)}; "
+                f"valid: {', '.join(sorted(self.experiments))}"
+            )
         if not overrides:
             return self.experiments[name]
         raw, items = self._resolved[name], []
@@ -767,6 +846,7 @@ class Registry:
             key, value = parse_override(item)
             raw = apply_override(raw, key, value, name)
             items.append(canonical_override(key, value))
-        exp = parse_experiment(name, raw, f"{self._raw[name][1]} with --set {' --set '.join(items)}",
-                               overrides=tuple(items))
+        exp = parse_experiment(
+            name, raw, f"{self._raw[name][1]} with --set {' --set '.join(items)}", overrides=tuple(items)
+        )
         return dataclasses.replace(exp, changes=identity_changes(self.experiments[name], exp))

@@ -29,14 +29,19 @@ import tensorflow as tf
 from absl import logging
 
 # Where TFDS downloads each dataset from; checked before a download is attempted.
-DOWNLOAD_HOSTS = {"mnist": "storage.googleapis.com", "svhn_cropped": "ufldl.stanford.edu",
-                  "celeb_a": "drive.google.com"}
+DOWNLOAD_HOSTS = {
+    "mnist": "storage.googleapis.com",
+    "svhn_cropped": "ufldl.stanford.edu",
+    "celeb_a": "drive.google.com",
+}
 # What to tell a user when a dataset cannot be had.
 MANUAL_HINTS = {
-    "celeb_a": ("TFDS's CelebA download often fails on Google Drive quotas: download "
-                "img_align_celeba.zip, list_eval_partition.txt, identity_CelebA.txt, list_attr_celeba.txt "
-                "and list_landmarks_align_celeba.txt by hand and place them in <data_dir>/downloads/manual/, "
-                "then run again."),
+    "celeb_a": (
+        "TFDS's CelebA download often fails on Google Drive quotas: download "
+        "img_align_celeba.zip, list_eval_partition.txt, identity_CelebA.txt, list_attr_celeba.txt "
+        "and list_landmarks_align_celeba.txt by hand and place them in <data_dir>/downloads/manual/, "
+        "then run again."
+    ),
 }
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
@@ -60,9 +65,14 @@ def _reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
         return False
 
 
-def load_split(name: str, split: str, data_dir: Optional[str] = None, download: bool = True,
-               crop: Optional[Tuple[int, int]] = None,
-               size: Optional[int] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+def load_split(
+    name: str,
+    split: str,
+    data_dir: Optional[str] = None,
+    download: bool = True,
+    crop: Optional[Tuple[int, int]] = None,
+    size: Optional[int] = None,
+) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Loads a whole TFDS split into memory: (images uint8 [N, H, W, C], labels int64 [N] or None).
 
     ``crop`` (height, width) takes the central region and ``size`` resizes it to size x size with
@@ -82,7 +92,8 @@ def _load_split(name, split, data_dir, download, crop, size):
     if data_dir is not None and not os.path.isdir(data_dir):
         raise DataUnavailableError(
             f"data dir {data_dir!r} (from --data_dir or TFDS_DATA_DIR) does not exist; "
-            f"pass the directory that holds '{name}/<version>/', e.g. --data_dir=../shared/tensorflow_datasets")
+            f"pass the directory that holds '{name}/<version>/', e.g. --data_dir=../shared/tensorflow_datasets"
+        )
     builder = tfds.builder(name, data_dir=data_dir)
     if not builder.is_prepared():
         host = DOWNLOAD_HOSTS.get(name, "storage.googleapis.com")
@@ -92,7 +103,8 @@ def _load_split(name, split, data_dir, download, crop, size):
                 f"TFDS dataset '{name}' is not prepared in {where!r} and downloading is off "
                 f"(--nodownload). Point --data_dir (or TFDS_DATA_DIR) at a prepared TFDS data dir that "
                 f"contains '{name}/{builder.version}/', e.g. --data_dir=../shared/tensorflow_datasets. "
-                + MANUAL_HINTS.get(name, ""))
+                + MANUAL_HINTS.get(name, "")
+            )
         manual = os.path.join(where, "downloads", "manual")
         have_manual = os.path.isdir(manual) and bool(os.listdir(manual))
         if not have_manual and not _reachable(host):
@@ -101,7 +113,8 @@ def _load_split(name, split, data_dir, download, crop, size):
                 f"cannot be reached. Point --data_dir (or the TFDS_DATA_DIR environment variable) at a "
                 f"prepared TFDS data dir that contains '{name}/{builder.version}/', for example "
                 f"--data_dir=../shared/tensorflow_datasets, or run once with internet access. "
-                + MANUAL_HINTS.get(name, ""))
+                + MANUAL_HINTS.get(name, "")
+            )
         builder.download_and_prepare()  # TFDS reads <data_dir>/downloads/manual/ by itself
     splits = builder.info.splits
     if split not in splits:
@@ -141,8 +154,9 @@ def to_float(images: tf.Tensor, output_activation: str) -> tf.Tensor:
     raise ValueError(f"unsupported generator output activation {output_activation!r}")
 
 
-def training_batches(images: np.ndarray, batch_size: int, seed: int, start_step: int = 0,
-                     output_activation: str = "sigmoid") -> tf.data.Dataset:
+def training_batches(
+    images: np.ndarray, batch_size: int, seed: int, start_step: int = 0, output_activation: str = "sigmoid"
+) -> tf.data.Dataset:
     """An endless dataset of shuffled batches [batch_size, H, W, C] in G's output range.
 
     Epoch e visits the images in the order of a permutation fixed by (seed, e); batches run across
@@ -157,14 +171,14 @@ def training_batches(images: np.ndarray, batch_size: int, seed: int, start_step:
 
     def epoch_order(epoch):
         perm = tf.random.experimental.stateless_shuffle(
-            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+        )
         return tf.data.Dataset.from_tensor_slices(perm)
 
     table = tf.constant(images)
     ds = tf.data.Dataset.range(first_epoch, np.iinfo(np.int64).max).flat_map(epoch_order)
     ds = ds.skip(skip).batch(batch_size, drop_remainder=True)
-    ds = ds.map(lambda idx: to_float(tf.gather(table, idx), output_activation),
-                num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda idx: to_float(tf.gather(table, idx), output_activation), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -193,7 +207,7 @@ class ImageFolderError(ValueError):
 
 
 def image_kind(im) -> str:
-    """"grey" or "colour": what the pixels of an opened PIL image hold, from its mode (a palette
+    """ "grey" or "colour": what the pixels of an opened PIL image hold, from its mode (a palette
     image: from its palette). Reads the header only."""
     if im.mode in ("P", "PA"):
         palette = np.asarray(im.getpalette() or [0, 0, 0]).reshape(-1, 3)
@@ -262,13 +276,15 @@ class _FolderCheck:
                 f"grey and colour image files below {self.root!r}: {first_desc} and {_describe(path, im)}; "
                 f"the images of a folder must be all grey or all colour. Convert the "
                 f"{'colour' if self.grey else 'grey'} ones to {'grey' if self.grey else 'colour (RGB)'} "
-                f"or move them out of the folder")
+                f"or move them out of the folder"
+            )
         if self.crop is None and im.size != first_size:
             raise ImageFolderError(
                 f"image files of different sizes below {self.root!r}: {first_desc} and {_describe(path, im)}; "
                 f"dataset.crop=null resizes every image whole, so they would be scaled (and stretched) "
                 f"differently. Resize them to one size, or crop each to a square first: --set dataset.crop=center "
-                f"(its central square) or --set dataset.crop=bbox (the object's bounding box on a plain background)")
+                f"(its central square) or --set dataset.crop=bbox (the object's bounding box on a plain background)"
+            )
 
     def _grey_for_colour(self, path: str, im) -> None:
         """The first file is grey and colour images are asked for: a mixed folder (named by the first
@@ -285,11 +301,13 @@ class _FolderCheck:
         raise ImageFolderError(
             f"the image files below {self.root!r} are grey (e.g. {_describe(path, im)}) and dataset.grey=false "
             f"asks for colour images: train a grey experiment (own_grey32, own_grey64) or pass "
-            f"--set dataset.grey=true with a grey architecture (faces, chairs)")
+            f"--set dataset.grey=true with a grey architecture (faces, chairs)"
+        )
 
 
-def load_image_folder(root: str, size: int, crop: Optional[str] = "bbox", grey: bool = True,
-                      limit: Optional[int] = None) -> np.ndarray:
+def load_image_folder(
+    root: str, size: int, crop: Optional[str] = "bbox", grey: bool = True, limit: Optional[int] = None
+) -> np.ndarray:
     """All images below ``root`` (recursively, sorted by path) as uint8 [N, size, size, 1 or 3]
     (read-only), or the first ``limit`` of them.
 
@@ -314,8 +332,7 @@ def load_image_folder(root: str, size: int, crop: Optional[str] = "bbox", grey: 
         raise DataUnavailableError(f"image folder {root!r} does not exist")
     paths = image_files(root)
     if not paths:
-        raise DataUnavailableError(
-            f"no image files ({', '.join(IMAGE_EXTENSIONS)}) found below {root!r}")
+        raise DataUnavailableError(f"no image files ({', '.join(IMAGE_EXTENSIONS)}) found below {root!r}")
     key = (os.path.abspath(root), size, crop, grey)
     signature = tuple((p, s.st_size, s.st_mtime_ns) for p, s in ((p, os.stat(p)) for p in paths))
     cached = _FOLDER_CACHE.get(key)
@@ -346,8 +363,14 @@ def _read_images(root: str, paths: list, size: int, crop: Optional[str], grey: b
             with Image.open(path) as im:
                 check(path, im)
                 if i == 0 and crop is None and im.size[0] != im.size[1]:
-                    logging.warning("%s: the images are %dx%d; resized whole to %dx%d they are stretched "
-                                    "(--set dataset.crop=center takes the central square)", root, *im.size, size, size)
+                    logging.warning(
+                        "%s: the images are %dx%d; resized whole to %dx%d they are stretched "
+                        "(--set dataset.crop=center takes the central square)",
+                        root,
+                        *im.size,
+                        size,
+                        size,
+                    )
                 im = _square(_to_mode(im, grey), crop).resize((size, size), Image.Resampling.BOX)
                 arr = np.asarray(im, np.uint8)
         except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as e:
@@ -367,6 +390,7 @@ def _bbox_square(im):
     box = tuple(int(round(v)) for v in (cx - half, cy - half, cx + half, cy + half))
     fill = im.getpixel((0, 0))
     from PIL import Image
+
     canvas = Image.new(im.mode, (box[2] - box[0], box[3] - box[1]), fill)
     canvas.paste(im, (-box[0], -box[1]))
     return canvas
@@ -384,7 +408,8 @@ def image_folder_root(dataset, data_dir: Optional[str] = None) -> str:
     if not dataset.path.strip():
         raise DataUnavailableError(
             f"{what}: dataset.path is empty: pass the folder of images with --set dataset.path=DIR (absolute, "
-            f"~/..., or relative to the data dir or to the current directory)")
+            f"~/..., or relative to the data dir or to the current directory)"
+        )
     path = os.path.expanduser(dataset.path)
     if os.path.isabs(path):
         places = [(path, "")]
@@ -397,19 +422,20 @@ def image_folder_root(dataset, data_dir: Optional[str] = None) -> str:
     for place, _ in places:
         if os.path.isdir(place):
             return place
-    looked = " or ".join(f"{p!r}{where}{' (a file, not a folder)' if os.path.exists(p) else ''}"
-                         for p, where in places)
+    looked = " or ".join(f"{p!r}{where}{' (a file, not a folder)' if os.path.exists(p) else ''}" for p, where in places)
     raise DataUnavailableError(
         f"{what}: expected the images in {looked}, and there is no such folder "
-        f"({dataset.layout or 'a directory of image files'}); {dataset.get}".strip())
+        f"({dataset.layout or 'a directory of image files'}); {dataset.get}".strip()
+    )
 
 
 def load_dataset(dataset, split: str, data_dir: Optional[str] = None, download: bool = True) -> Split:
     """Loads one split ("train" or "test") of an experiment's dataset (a ``configs`` dataset object;
     see the module docstring for the sources)."""
     if dataset.source == "tfds":
-        images, labels = load_split(dataset.name, dataset.splits.get(split, split), data_dir, download,
-                                    crop=dataset.crop, size=dataset.size)
+        images, labels = load_split(
+            dataset.name, dataset.splits.get(split, split), data_dir, download, crop=dataset.crop, size=dataset.size
+        )
         return Split(images, labels)
     if dataset.source == "shapes":
         from infogan_tf import shapes

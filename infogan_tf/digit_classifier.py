@@ -50,16 +50,19 @@ def cache_dir() -> str:
 def build(seed: int = SEED) -> keras.Model:
     """Two 3x3 convolutions with max pooling, a 128-unit hidden layer, 10 logits; [N, 28, 28, 1] in [0, 1]."""
     init = [keras.initializers.GlorotUniform(seed=seed + i) for i in range(4)]
-    return keras.Sequential([
-        keras.Input((28, 28, 1)),
-        keras.layers.Conv2D(32, 3, activation="relu", kernel_initializer=init[0]),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Conv2D(64, 3, activation="relu", kernel_initializer=init[1]),
-        keras.layers.MaxPooling2D(),
-        keras.layers.Flatten(),
-        keras.layers.Dense(128, activation="relu", kernel_initializer=init[2]),
-        keras.layers.Dense(10, kernel_initializer=init[3]),
-    ], name="digit_classifier")
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(32, 3, activation="relu", kernel_initializer=init[0]),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Conv2D(64, 3, activation="relu", kernel_initializer=init[1]),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(128, activation="relu", kernel_initializer=init[2]),
+            keras.layers.Dense(10, kernel_initializer=init[3]),
+        ],
+        name="digit_classifier",
+    )
 
 
 def _unit(images: np.ndarray) -> np.ndarray:
@@ -79,8 +82,16 @@ class DigitClassifier:
     def predict(self, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Digit labels [N] of images: uint8 (0..255) or floats in [0, 1], [N, 28, 28(, 1)]."""
         x = _unit(images)
-        return np.concatenate([np.asarray(self._logits(tf.constant(x[i:i + batch_size]))).argmax(axis=1)
-                               for i in range(0, len(x), batch_size)]) if len(x) else np.zeros(0, np.int64)
+        return (
+            np.concatenate(
+                [
+                    np.asarray(self._logits(tf.constant(x[i : i + batch_size]))).argmax(axis=1)
+                    for i in range(0, len(x), batch_size)
+                ]
+            )
+            if len(x)
+            else np.zeros(0, np.int64)
+        )
 
     @property
     def test_accuracy(self) -> float:
@@ -91,8 +102,9 @@ def train(train_split, test_split, epochs: int = EPOCHS, seed: int = SEED) -> Di
     """Trains the classifier on ``train_split`` (a ``data.Split`` with labels) and measures it on ``test_split``."""
     t0 = time.time()
     network = build(seed)
-    network.compile(optimizer=keras.optimizers.Adam(1e-3),
-                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    network.compile(
+        optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     x, y = _unit(train_split.images), np.asarray(train_split.labels, np.int64)
     rng = np.random.RandomState(seed)
     for epoch in range(epochs):  # our own shuffling: Keras' would draw from the global seed
@@ -102,9 +114,16 @@ def train(train_split, test_split, epochs: int = EPOCHS, seed: int = SEED) -> Di
     classifier = DigitClassifier(network, {})
     accuracy = float(np.mean(classifier.predict(test_split.images) == np.asarray(test_split.labels)))
     classifier.record = {
-        "version": VERSION, "test_accuracy": round(accuracy, 5), "num_train_images": int(len(x)),
-        "num_test_images": int(len(test_split.images)), "epochs": epochs, "batch_size": BATCH, "seed": seed,
-        "train_seconds": round(time.time() - t0, 1), "cpu": provenance.cpu_model(), "tensorflow": tf.__version__,
+        "version": VERSION,
+        "test_accuracy": round(accuracy, 5),
+        "num_train_images": int(len(x)),
+        "num_test_images": int(len(test_split.images)),
+        "epochs": epochs,
+        "batch_size": BATCH,
+        "seed": seed,
+        "train_seconds": round(time.time() - t0, 1),
+        "cpu": provenance.cpu_model(),
+        "tensorflow": tf.__version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return classifier
@@ -128,19 +147,30 @@ def load_or_train(train_split, test_split, directory: Optional[str] = None) -> D
         cached = _load(stem)
         if cached is not None:
             return cached
-        logging.info("digit classifier: training one on the %d labelled training images of %s (once, about a "
-                     "minute; cached in %s)", len(train_split.images), "MNIST", directory)
+        logging.info(
+            "digit classifier: training one on the %d labelled training images of %s (once, about a "
+            "minute; cached in %s)",
+            len(train_split.images),
+            "MNIST",
+            directory,
+        )
         classifier = train(train_split, test_split)
         if classifier.test_accuracy < MIN_TEST_ACCURACY:
-            raise ClassifierError(f"the digit classifier reached {100 * classifier.test_accuracy:.2f}% on the test "
-                                  f"split, below the {100 * MIN_TEST_ACCURACY:.1f}% generation accuracy needs")
+            raise ClassifierError(
+                f"the digit classifier reached {100 * classifier.test_accuracy:.2f}% on the test "
+                f"split, below the {100 * MIN_TEST_ACCURACY:.1f}% generation accuracy needs"
+            )
         classifier.network.save(stem + ".tmp.keras")
         os.replace(stem + ".tmp.keras", stem + ".keras")
         with open(stem + ".json.tmp", "w") as f:
             json.dump(classifier.record, f, indent=2)
         os.replace(stem + ".json.tmp", stem + ".json")
-    logging.info("digit classifier: test accuracy %.2f%% (%.0f s); cached in %s.keras",
-                 100 * classifier.test_accuracy, classifier.record["train_seconds"], stem)
+    logging.info(
+        "digit classifier: test accuracy %.2f%% (%.0f s); cached in %s.keras",
+        100 * classifier.test_accuracy,
+        classifier.record["train_seconds"],
+        stem,
+    )
     return classifier
 
 
@@ -156,7 +186,8 @@ def _load(stem: str) -> Optional[DigitClassifier]:
         logging.warning("digit classifier: cannot read the cache %s (%r); training again", stem, e)
         return None
     if record.get("test_accuracy", 0) < MIN_TEST_ACCURACY:
-        logging.warning("digit classifier: the cached one in %s is below %.1f%%; training again", stem,
-                        100 * MIN_TEST_ACCURACY)
+        logging.warning(
+            "digit classifier: the cached one in %s is below %.1f%%; training again", stem, 100 * MIN_TEST_ACCURACY
+        )
         return None
     return DigitClassifier(network, record)

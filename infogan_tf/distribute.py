@@ -31,8 +31,10 @@ def split_cpu(n: int) -> None:
     except RuntimeError as e:
         if len(tf.config.list_logical_devices("CPU")) == n:
             return  # already split this way
-        raise RuntimeError(f"--cpu_devices={n}: cannot split the CPU into {n} logical devices after TensorFlow "
-                           f"has started ({e}); call split_cpu first, before any operation runs") from None
+        raise RuntimeError(
+            f"--cpu_devices={n}: cannot split the CPU into {n} logical devices after TensorFlow "
+            f"has started ({e}); call split_cpu first, before any operation runs"
+        ) from None
 
 
 def make_strategy(name: str, cpu: bool = False) -> Optional[tf.distribute.Strategy]:
@@ -56,5 +58,8 @@ def describe(strategy: Optional[tf.distribute.Strategy]) -> Optional[dict]:
     """What a run's records say about where it trained (None: one device, no strategy)."""
     if strategy is None:
         return None
-    return {"name": type(strategy).__name__, "replicas": int(strategy.num_replicas_in_sync),
-            "devices": list(strategy.extended.worker_devices)}
+    return {
+        "name": type(strategy).__name__,
+        "replicas": int(strategy.num_replicas_in_sync),
+        "devices": list(strategy.extended.worker_devices),
+    }

@@ -57,8 +57,9 @@ def match_categories(predicted: np.ndarray, labels: np.ndarray, k: int, num_labe
     }
 
 
-def categorical_accuracy(model, code_name: str, images: np.ndarray, labels: np.ndarray,
-                         post: Dict[str, Dict[str, np.ndarray]] = None) -> dict:
+def categorical_accuracy(
+    model, code_name: str, images: np.ndarray, labels: np.ndarray, post: Dict[str, Dict[str, np.ndarray]] = None
+) -> dict:
     """``code_name`` as a classifier: Q's most probable category on each image, Hungarian-matched.
 
     Args:
@@ -84,8 +85,9 @@ def categorical_accuracy(model, code_name: str, images: np.ndarray, labels: np.n
     return result
 
 
-def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width"),
-                             rows: int = 100, steps: int = 9, seed: int = 1234) -> dict:
+def continuous_factor_scores(
+    model, factors: Sequence[str] = ("rotation", "width"), rows: int = 100, steps: int = 9, seed: int = 1234
+) -> dict:
     """Scores every continuous code against every factor and assigns codes to factors one-to-one.
 
     Args:
@@ -119,28 +121,39 @@ def continuous_factor_scores(model, factors: Sequence[str] = ("rotation", "width
             spans[i, j] = np.mean(s[:, -1] - s[:, 0])
             s = s - s.mean(axis=1, keepdims=True)
             v = values - values.mean()
-            denom = np.sqrt((s ** 2).sum(axis=1) * (v ** 2).sum()) + 1e-12
+            denom = np.sqrt((s**2).sum(axis=1) * (v**2).sum()) + 1e-12
             corr = (s * v).sum(axis=1) / denom
             scores[i, j] = abs(corr.mean())
     r, c = linear_sum_assignment(-scores)
     assignment = {factors[i]: codes[j].name for i, j in zip(r, c)}
     return {
         "assignment": assignment,
-        "scores": {factors[i]: {codes[j].name: round(float(scores[i, j]), 4) for j in range(len(codes))}
-                   for i in range(len(factors))},
-        "spans": {factors[i]: {codes[j].name: round(float(spans[i, j]), 3) for j in range(len(codes))}
-                  for i in range(len(factors))},
-        "method": ("|mean over %d rows of Pearson corr(code value in [-1, 1], %d steps; statistic)|, "
-                   "rotation = principal-axis angle, width = spread across the principal axis; "
-                   "Hungarian assignment of codes to factors. spans: mean change of the statistic "
-                   "from code -1 to +1 (pixels; degrees for rotation, followed continuously through +-90), "
-                   "how far the factor moves"
-                   % (rows, steps)),
+        "scores": {
+            factors[i]: {codes[j].name: round(float(scores[i, j]), 4) for j in range(len(codes))}
+            for i in range(len(factors))
+        },
+        "spans": {
+            factors[i]: {codes[j].name: round(float(spans[i, j]), 3) for j in range(len(codes))}
+            for i in range(len(factors))
+        },
+        "method": (
+            "|mean over %d rows of Pearson corr(code value in [-1, 1], %d steps; statistic)|, "
+            "rotation = principal-axis angle, width = spread across the principal axis; "
+            "Hungarian assignment of codes to factors. spans: mean change of the statistic "
+            "from code -1 to +1 (pixels; degrees for rotation, followed continuously through +-90), "
+            "how far the factor moves" % (rows, steps)
+        ),
     }
 
 
-def generation_accuracy(model, code_name: str, classify: Callable[[np.ndarray], np.ndarray],
-                        rows: int = 1000, seed: int = 4321, num_labels: int = 10) -> dict:
+def generation_accuracy(
+    model,
+    code_name: str,
+    classify: Callable[[np.ndarray], np.ndarray],
+    rows: int = 1000,
+    seed: int = 4321,
+    num_labels: int = 10,
+) -> dict:
     """Which digit G draws for each category of ``code_name``: a measure of the code independent of Q.
 
     For each category j, ``rows`` samples with j set and z and the other codes from the prior
@@ -166,8 +179,9 @@ def generation_accuracy(model, code_name: str, classify: Callable[[np.ndarray], 
     code = model.spec.code(code_name)
     counts = np.zeros((code.k, num_labels), np.int64)
     for j in range(code.k):
-        images = inference.to_unit_range(inference.sample(model, rows, seed + j, {code_name: j}),
-                                         model.arch.output_activation)
+        images = inference.to_unit_range(
+            inference.sample(model, rows, seed + j, {code_name: j}), model.arch.output_activation
+        )
         counts[j] = np.bincount(np.asarray(classify(images), np.int64), minlength=num_labels)[:num_labels]
     cat, lab = linear_sum_assignment(-counts)
     category_to_label = np.full(code.k, -1, np.int64)
@@ -179,7 +193,8 @@ def generation_accuracy(model, code_name: str, classify: Callable[[np.ndarray], 
         "category_to_label": category_to_label.tolist(),
         "majority_label": counts.argmax(axis=1).tolist(),
         "counts_category_by_label": counts.tolist(),
-        "rows": rows, "seed": seed,
+        "rows": rows,
+        "seed": seed,
     }
 
 
@@ -202,9 +217,13 @@ def label_free_scores(probs: np.ndarray) -> dict:
     marginal = p.mean(axis=0)
     usage = float(-(marginal * np.log(marginal)).sum())
     mean_entropy = float(-(p * np.log(p)).sum(axis=1).mean())
-    return {"mutual_information": round(usage - mean_entropy, 5), "usage_entropy": round(usage, 5),
-            "mean_entropy": round(mean_entropy, 5), "mean_confidence": round(float(p.max(axis=1).mean()), 5),
-            "max_nats": round(float(np.log(p.shape[1])), 5)}
+    return {
+        "mutual_information": round(usage - mean_entropy, 5),
+        "usage_entropy": round(usage, 5),
+        "mean_entropy": round(mean_entropy, 5),
+        "mean_confidence": round(float(p.max(axis=1).mean()), 5),
+        "max_nats": round(float(np.log(p.shape[1])), 5),
+    }
 
 
 def majority_purity(predicted: np.ndarray, labels: np.ndarray, k: int) -> float:
@@ -259,11 +278,12 @@ def evaluate_run(model, settings: configs.Evaluation, test, classify: Optional[C
     result["label_free"] = {code.name: label_free_scores(post[code.name]["probs"]) for code in model.spec.categorical}
     if test.labels is not None:
         for code in model.spec.categorical:
-            result["evaluation"][code.name] = categorical_accuracy(
-                model, code.name, test.images, test.labels, post)
+            result["evaluation"][code.name] = categorical_accuracy(model, code.name, test.images, test.labels, post)
     if settings.generated_digits and classify is not None:
-        result["generation"] = {code.name: generation_accuracy(model, code.name, classify, settings.generated_digits)
-                                for code in model.spec.categorical}
+        result["generation"] = {
+            code.name: generation_accuracy(model, code.name, classify, settings.generated_digits)
+            for code in model.spec.categorical
+        }
     if settings.factors and model.spec.continuous:
         result["continuous_factors"] = continuous_factor_scores(model, settings.factors, rows=settings.factor_rows)
     if test.factors is not None:

@@ -23,8 +23,13 @@ from infogan_tf import inference, shapes
 from infogan_tf.moments import moment_invariants
 
 
-def evaluate(model, images: np.ndarray, factors: Dict[str, np.ndarray],
-             post: Dict[str, Dict[str, np.ndarray]], class_rows: int = 300) -> dict:
+def evaluate(
+    model,
+    images: np.ndarray,
+    factors: Dict[str, np.ndarray],
+    post: Dict[str, Dict[str, np.ndarray]],
+    class_rows: int = 300,
+) -> dict:
     """Every diagnostic the model's codes and the known ``factors`` allow.
 
     Args:
@@ -43,13 +48,15 @@ def evaluate(model, images: np.ndarray, factors: Dict[str, np.ndarray],
     if "shape" in factors and model.spec.categorical:
         out["category_factors"] = {
             code.name: category_factors(post[code.name]["probs"].argmax(axis=1), factors, code.k)
-            for code in model.spec.categorical}
+            for code in model.spec.categorical
+        }
         out["generated_classes"] = generated_classes(model, images, factors["shape"], rows=class_rows)
     return out
 
 
-def factor_correlations(model, images: np.ndarray, factors: Dict[str, np.ndarray],
-                        post: Optional[Dict[str, Dict[str, np.ndarray]]] = None) -> dict:
+def factor_correlations(
+    model, images: np.ndarray, factors: Dict[str, np.ndarray], post: Optional[Dict[str, Dict[str, np.ndarray]]] = None
+) -> dict:
     """|Pearson corr| between each continuous code's Q mean on real images and each known factor
     (the largest over the code's dims), keyed by code and factor."""
     post = inference.encode(model, images)[1] if post is None else post
@@ -72,8 +79,7 @@ def correlation_ratio(values: np.ndarray, groups: np.ndarray) -> float:
     total = ((values - values.mean()) ** 2).sum()
     if total <= 0:
         return 0.0
-    between = sum(np.sum(groups == g) * (values[groups == g].mean() - values.mean()) ** 2
-                  for g in np.unique(groups))
+    between = sum(np.sum(groups == g) * (values[groups == g].mean() - values.mean()) ** 2 for g in np.unique(groups))
     return float(between / total)
 
 
@@ -93,14 +99,15 @@ def category_factors(predicted: np.ndarray, factors: Dict[str, np.ndarray], k: i
             "count": int(members.sum()),
             "categories": np.bincount(cats, minlength=k).tolist(),
             "eta_squared": {f: round(correlation_ratio(v[members], cats), 4) for f, v in values.items()},
-            "category_means": {f: [round(float(v[members][cats == c].mean()), 3) if np.any(cats == c) else None
-                                   for c in range(k)] for f, v in values.items()},
+            "category_means": {
+                f: [round(float(v[members][cats == c].mean()), 3) if np.any(cats == c) else None for c in range(k)]
+                for f, v in values.items()
+            },
         }
     return out
 
 
-def generated_classes(model, images: np.ndarray, labels: np.ndarray, rows: int = 300,
-                      seed: int = 4321) -> dict:
+def generated_classes(model, images: np.ndarray, labels: np.ndarray, rows: int = 300, seed: int = 4321) -> dict:
     """For every categorical code: how many of G's samples for each category look like each class.
 
     The classifier is the nearest class mean of ``moment_invariants`` (standardised) over the real
@@ -118,10 +125,14 @@ def generated_classes(model, images: np.ndarray, labels: np.ndarray, rows: int =
         d = ((((feats - mean) / std)[:, None, :] - centres[None]) ** 2).sum(axis=-1)
         return classes[d.argmin(axis=1)]
 
-    out = {"classes": [_class_name(c) for c in classes], "rows": rows,
-           "classifier_accuracy": round(float(np.mean(classify(real) == labels)), 4), "codes": {},
-           "method": "nearest class mean (real test images) of standardised moment invariants: "
-                     "log elongation, Hu phi1, sqrt(Hu phi3)"}
+    out = {
+        "classes": [_class_name(c) for c in classes],
+        "rows": rows,
+        "classifier_accuracy": round(float(np.mean(classify(real) == labels)), 4),
+        "codes": {},
+        "method": "nearest class mean (real test images) of standardised moment invariants: "
+        "log elongation, Hu phi1, sqrt(Hu phi3)",
+    }
     for code in model.spec.categorical:
         counts = []
         for j in range(code.k):

@@ -20,9 +20,21 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from infogan_tf import (configs, data, digit_classifier, distribute, evaluation, export, figures, health, inference,
-                        loop, provenance)
+from infogan_tf import (
+    configs,
+    data,
+    digit_classifier,
+    distribute,
+    evaluation,
+    export,
+    figures,
+    health,
+    inference,
+    loop,
+    provenance,
+)
 from infogan_tf.model import InfoGAN
+
 
 class IncompatibleRunError(ValueError):
     """The run directory holds a run of another configuration."""
@@ -53,8 +65,9 @@ def _read_record(run_dir: str) -> Optional[dict]:
 def _parse_record(record: dict, path: str) -> configs.Experiment:
     saved = record["experiment"]
     raw = {k: v for k, v in saved.items() if k not in ("name", "overrides", "changes")}
-    return configs.parse_experiment(saved["name"], raw, path, overrides=tuple(saved.get("overrides", ())),
-                                    changes=tuple(saved.get("changes", ())))
+    return configs.parse_experiment(
+        saved["name"], raw, path, overrides=tuple(saved.get("overrides", ())), changes=tuple(saved.get("changes", ()))
+    )
 
 
 def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int, num_train_images: int) -> None:
@@ -62,20 +75,26 @@ def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int, num_trai
     if saved is None:
         return
     try:
-        same = (_parse_record(saved, os.path.join(run_dir, "config.json")).identity() == exp.identity()
-                and saved.get("seed") == seed)
+        same = (
+            _parse_record(saved, os.path.join(run_dir, "config.json")).identity() == exp.identity()
+            and saved.get("seed") == seed
+        )
     except configs.ConfigError as e:  # written by an older version with keys that no longer exist
-        raise IncompatibleRunError(f"{run_dir} holds a run whose config this version cannot read ({e}); "
-                                   "pass --retrain to start it again or choose another --logdir") from None
+        raise IncompatibleRunError(
+            f"{run_dir} holds a run whose config this version cannot read ({e}); "
+            "pass --retrain to start it again or choose another --logdir"
+        ) from None
     if not same:
         raise IncompatibleRunError(
             f"{run_dir} holds a run of a different configuration; pass --retrain to start it again "
-            f"or choose another --logdir")
+            f"or choose another --logdir"
+        )
     seen = saved.get("num_train_images", num_train_images)  # older records do not say
     if seen != num_train_images:
         raise IncompatibleRunError(
             f"{run_dir} was trained on {seen} training images and the data dir now holds {num_train_images}; "
-            "pass --retrain to start it again on these or choose another --logdir")
+            "pass --retrain to start it again on these or choose another --logdir"
+        )
 
 
 def _summary_images(model, step, writer):
@@ -85,15 +104,25 @@ def _summary_images(model, step, writer):
                 values = list(range(code.k))
             else:
                 values = np.linspace(-2.0, 2.0, 9)
-            grid = inference.to_unit_range(inference.traverse(model, code.name, values, rows=8, seed=7),
-                                           model.arch.output_activation)
+            grid = inference.to_unit_range(
+                inference.traverse(model, code.name, values, rows=8, seed=7), model.arch.output_activation
+            )
             tf.summary.image(f"traversal/{code.name}", figures.mosaic(grid)[None], step=step)
 
 
-def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: Optional[str] = None,
-                   retrain: bool = False, jit_compile: Optional[bool] = None, do_export: bool = True,
-                   download: bool = True, reevaluate: bool = False, command: Optional[str] = None,
-                   strategy: Optional[tf.distribute.Strategy] = None) -> Run:
+def run_experiment(
+    exp: configs.Experiment,
+    seed: int,
+    log_dir: str,
+    data_dir: Optional[str] = None,
+    retrain: bool = False,
+    jit_compile: Optional[bool] = None,
+    do_export: bool = True,
+    download: bool = True,
+    reevaluate: bool = False,
+    command: Optional[str] = None,
+    strategy: Optional[tf.distribute.Strategy] = None,
+) -> Run:
     """Trains (or resumes, or reuses) the experiment ``exp`` and evaluates and exports it.
 
     A run already trained to its steps and evaluated is reused as it is; ``reevaluate`` evaluates it
@@ -118,19 +147,22 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         raise configs.ConfigError(
             f"train.batch_size={exp.train.batch_size} (--batch_size, --set train.batch_size or the config "
             f"{exp.source}) does not split over the {replicas} replicas of the {type(strategy).__name__} "
-            f"({', '.join(strategy.extended.worker_devices)}); valid: a multiple of {replicas}")
+            f"({', '.join(strategy.extended.worker_devices)}); valid: a multiple of {replicas}"
+        )
     if strategy is not None and exp.train.precision == "mixed_float16":
         raise configs.ConfigError(
             "train.precision=mixed_float16 (--precision or --set) with a tf.distribute strategy (--strategy=mirrored): "
             "Keras' loss scale checks each replica's gradients for overflow before they are summed, so one "
-            "replica's overflow can reach the weights; valid under a strategy: float32 or mixed_bfloat16")
+            "replica's overflow can reach the weights; valid under a strategy: float32 or mixed_bfloat16"
+        )
     train = data.load_dataset(exp.dataset, "train", data_dir, download)
     test = data.load_dataset(exp.dataset, "test", data_dir, download)
     if exp.train.batch_size > len(train.images):
         raise configs.ConfigError(
             f"train.batch_size={exp.train.batch_size} (--batch_size, --set train.batch_size or the config "
             f"{exp.source}) is larger than the training split of {name} ({len(train.images)} images); "
-            f"valid: 1 to {len(train.images)}")
+            f"valid: 1 to {len(train.images)}"
+        )
     logging.info("%s: %d training images, %d test images", name, len(train.images), len(test.images))
     run_dir = os.path.join(log_dir, exp.run_name, f"seed{seed}")
     if retrain and os.path.exists(run_dir):
@@ -138,8 +170,10 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         shutil.rmtree(run_dir)
     _check_compatible(run_dir, exp, seed, len(train.images))
     os.makedirs(run_dir, exist_ok=True)
-    _write_json(os.path.join(run_dir, "config.json"),
-                {"experiment": exp.to_dict(), "seed": seed, "num_train_images": len(train.images)})
+    _write_json(
+        os.path.join(run_dir, "config.json"),
+        {"experiment": exp.to_dict(), "seed": seed, "num_train_images": len(train.images)},
+    )
 
     metrics_path = os.path.join(run_dir, "metrics.json")
     previous = {}
@@ -169,10 +203,18 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
             generation = final[step].get("generation") or {}
         else:
             _, post = inference.encode(model, test.images)  # once for every categorical code
-            accuracy = {c: evaluation.categorical_accuracy(model, c, test.images, test.labels, post)["accuracy"]
-                        for c in cat_codes}
-            generation = {c: evaluation.generation_accuracy(model, c, classify, exp.evaluation.generated_digits)
-                          for c in cat_codes} if classify is not None else {}
+            accuracy = {
+                c: evaluation.categorical_accuracy(model, c, test.images, test.labels, post)["accuracy"]
+                for c in cat_codes
+            }
+            generation = (
+                {
+                    c: evaluation.generation_accuracy(model, c, classify, exp.evaluation.generated_digits)
+                    for c in cat_codes
+                }
+                if classify is not None
+                else {}
+            )
         out = {}
         for code in cat_codes:
             out[f"eval/{code}_accuracy"] = accuracy[code]
@@ -193,16 +235,29 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
         _write_json(baseline_path, evaluation.evaluate_run(model, exp.evaluation, test, classify))
     log = exp.logging
     monitor = health.Monitor(  # training health: said once per run, listed in metrics.json
-        model.spec, mode=exp.mode, lambdas=model.lambdas, warmup=log.health_warmup, run_dir=run_dir,
+        model.spec,
+        mode=exp.mode,
+        lambdas=model.lambdas,
+        warmup=log.health_warmup,
+        run_dir=run_dir,
         sample=lambda: inference.to_unit_range(
-            inference.sample(model, health.PROBE_SAMPLES, seed=health.PROBE_SEED), act),
-        real_spread=health.reference_spread(train.images))
+            inference.sample(model, health.PROBE_SAMPLES, seed=health.PROBE_SEED), act
+        ),
+        real_spread=health.reference_spread(train.images),
+    )
     last = loop.fit(
-        model, lambda start: data.training_batches(train.images, model.batch_size, seed, start, act),
-        run_dir, total_steps=exp.train.steps, log_every=log.log_every, checkpoint_every=log.checkpoint_every,
-        image_every=log.image_every, eval_every=log.eval_every,
+        model,
+        lambda start: data.training_batches(train.images, model.batch_size, seed, start, act),
+        run_dir,
+        total_steps=exp.train.steps,
+        log_every=log.log_every,
+        checkpoint_every=log.checkpoint_every,
+        image_every=log.image_every,
+        eval_every=log.eval_every,
         on_images=lambda step, writer: _summary_images(model, step, writer),
-        on_eval=on_eval if cat_codes else None, health=monitor)
+        on_eval=on_eval if cat_codes else None,
+        health=monitor,
+    )
 
     if evaluated and previous.get("step") == int(model.step):
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
@@ -213,41 +268,72 @@ def run_experiment(exp: configs.Experiment, seed: int, log_dir: str, data_dir: O
 
     results = final.get(int(model.step)) or evaluation.evaluate_run(model, exp.evaluation, test, classify)
     metrics = {
-        "experiment": name, "overrides": list(exp.overrides), "run_name": exp.run_name, "seed": seed,
+        "experiment": name,
+        "overrides": list(exp.overrides),
+        "run_name": exp.run_name,
+        "seed": seed,
         "evaluation_settings": settings,
         "step": int(model.step),
         "train_wall_seconds": round(float(model.train_seconds.numpy()), 1),
         "this_invocation_seconds": round(time.time() - t0, 1),
-        "commit": provenance.git_commit(), "command": command, "cpu": provenance.cpu_model(),
-        "num_train_images": int(len(train.images)), "num_test_images": int(len(test.images)),
-        "final_logged": last, "jit_compile": model.jit_compile, "precision": exp.train.precision,
-        "strategy": distribute.describe(strategy), "health": monitor.records(), **results,
+        "commit": provenance.git_commit(),
+        "command": command,
+        "cpu": provenance.cpu_model(),
+        "num_train_images": int(len(train.images)),
+        "num_test_images": int(len(test.images)),
+        "final_logged": last,
+        "jit_compile": model.jit_compile,
+        "precision": exp.train.precision,
+        "strategy": distribute.describe(strategy),
+        "health": monitor.records(),
+        **results,
     }
     if previous.get("step") == int(model.step):  # evaluated again: keep what trained it on record
         metrics["trained_by"] = previous.get("trained_by") or {
-            k: previous.get(k) for k in ("command", "commit", "this_invocation_seconds")}
+            k: previous.get(k) for k in ("command", "commit", "this_invocation_seconds")
+        }
     if os.path.exists(baseline_path):
         with open(baseline_path) as f:
             metrics["untrained"] = json.load(f)
     for c, r in results["evaluation"].items():
         logging.info("%s: %s test accuracy %.4f (error %.2f%%)", name, c, r["accuracy"], 100 * r["error"])
     for c, r in (results.get("generation") or {}).items():
-        logging.info("%s: %s generation accuracy %.4f, %d digits drawn, purity per category %s", name, c,
-                     r["accuracy"], r["digits_covered"], r["purity"])
+        logging.info(
+            "%s: %s generation accuracy %.4f, %d digits drawn, purity per category %s",
+            name,
+            c,
+            r["accuracy"],
+            r["digits_covered"],
+            r["purity"],
+        )
     if results.get("generation"):
         metrics["digit_classifier"] = load_classifier().record
     if results["continuous_factors"]:
-        logging.info("%s: continuous codes by factor %s, scores %s", name,
-                     results["continuous_factors"]["assignment"], results["continuous_factors"]["scores"])
+        logging.info(
+            "%s: continuous codes by factor %s, scores %s",
+            name,
+            results["continuous_factors"]["assignment"],
+            results["continuous_factors"]["scores"],
+        )
     if results.get("factor_correlations"):
         logging.info("%s: |corr| of Q means with known factors %s", name, results["factor_correlations"])
     for code, per_class in (results.get("category_factors") or {}).items():
-        logging.info("%s: %s categories within each class: %s", name, code,
-                     {c: {"categories": r["categories"], "eta^2": r["eta_squared"]} for c, r in per_class.items()})
+        logging.info(
+            "%s: %s categories within each class: %s",
+            name,
+            code,
+            {c: {"categories": r["categories"], "eta^2": r["eta_squared"]} for c, r in per_class.items()},
+        )
     gen = results.get("generated_classes")
     for code, counts in ((gen or {}).get("codes") or {}).items():
-        logging.info("%s: classes G draws for each category of %s (%s; the classifier is %.1f%% right on real "
-                     "images): %s", name, code, "/".join(gen["classes"]), 100 * gen["classifier_accuracy"], counts)
+        logging.info(
+            "%s: classes G draws for each category of %s (%s; the classifier is %.1f%% right on real images): %s",
+            name,
+            code,
+            "/".join(gen["classes"]),
+            100 * gen["classifier_accuracy"],
+            counts,
+        )
     if do_export:
         metrics["saved_model"] = export.export(model, os.path.join(run_dir, "saved_model"))
         logging.info("exported SavedModel to %s", metrics["saved_model"])

@@ -39,7 +39,8 @@ class _Exportable(tf.Module):
             gen_sig[code.name] = tf.TensorSpec([None, code.flat_dim], tf.float32, name=code.name)
         self.generate = tf.function(self._generate, input_signature=[gen_sig])
         self.encode = tf.function(
-            self._encode, input_signature=[tf.TensorSpec([None, h, w, c], tf.float32, name="images")])
+            self._encode, input_signature=[tf.TensorSpec([None, h, w, c], tf.float32, name="images")]
+        )
 
     def _generate(self, inputs):
         x = self._spec.generator_input(inputs["z"], [inputs[c.name] for c in self._spec.codes])
@@ -60,11 +61,20 @@ def export(model, path: str) -> str:
     tf.saved_model.save(module, tmp, signatures={"generate": gen, "encode": enc})
     with open(os.path.join(tmp, "infogan_spec.json"), "w") as f:
         act = model.arch.output_activation
-        json.dump({"experiment": model.experiment.name, "overrides": list(model.experiment.overrides),
-                   "step": int(model.step), "latent": configs.latent_to_dict(model.spec),
-                   "noise_range": [model.spec.noise_low, model.spec.noise_high],
-                   "image_shape": list(model.arch.image_shape), "output_activation": act,
-                   "image_range": list(inference.image_range(act))}, f, indent=2)
+        json.dump(
+            {
+                "experiment": model.experiment.name,
+                "overrides": list(model.experiment.overrides),
+                "step": int(model.step),
+                "latent": configs.latent_to_dict(model.spec),
+                "noise_range": [model.spec.noise_low, model.spec.noise_high],
+                "image_shape": list(model.arch.image_shape),
+                "output_activation": act,
+                "image_range": list(inference.image_range(act)),
+            },
+            f,
+            indent=2,
+        )
     shutil.rmtree(path, ignore_errors=True)
     os.replace(tmp, path)
     return path

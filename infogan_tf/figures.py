@@ -22,7 +22,7 @@ def mosaic(grid: np.ndarray, pad: int = 1, pad_value: float = 1.0) -> np.ndarray
     out = np.full((rows * (h + pad) - pad, cols * (w + pad) - pad, c), pad_value, dtype=np.float32)
     for r in range(rows):
         for k in range(cols):
-            out[r * (h + pad):r * (h + pad) + h, k * (w + pad):k * (w + pad) + w] = grid[r, k]
+            out[r * (h + pad) : r * (h + pad) + h, k * (w + pad) : k * (w + pad) + w] = grid[r, k]
     return out
 
 
@@ -39,8 +39,15 @@ def _show_grid(ax, grid: np.ndarray, column_labels: Sequence[str], fontsize: int
     ax.set_yticks([])
 
 
-def save_traversal(grid: np.ndarray, path: str, title: str, column_labels: Sequence[str],
-                   xlabel: str, ylabel: str = "", subtitle: Optional[str] = None) -> str:
+def save_traversal(
+    grid: np.ndarray,
+    path: str,
+    title: str,
+    column_labels: Sequence[str],
+    xlabel: str,
+    ylabel: str = "",
+    subtitle: Optional[str] = None,
+) -> str:
     """Writes a traversal sheet (grid in [0, 1]) with a title, column labels and axis labels."""
     rows, cols = grid.shape[:2]
     fig, ax = plt.subplots(figsize=(max(4.0, cols * 0.62), rows * 0.62 + 1.2), dpi=120)
@@ -58,8 +65,14 @@ def save_traversal(grid: np.ndarray, path: str, title: str, column_labels: Seque
     return path
 
 
-def save_mi_curve(curves: Dict[str, Sequence], entropy: float, path: str, title: str,
-                  max_step: Optional[int] = None, subtitle: Optional[str] = None) -> str:
+def save_mi_curve(
+    curves: Dict[str, Sequence],
+    entropy: float,
+    path: str,
+    title: str,
+    max_step: Optional[int] = None,
+    subtitle: Optional[str] = None,
+) -> str:
     """Plots L_I against iteration for each labelled run, with the H(c) line (paper Figure 1).
 
     ``curves`` maps a label to a list of (step, L_I) pairs; ``subtitle`` goes under the title.
@@ -85,6 +98,7 @@ def save_mi_curve(curves: Dict[str, Sequence], entropy: float, path: str, title:
 
 # --- figure configs to files ----------------------------------------------------------------
 
+
 def _with_note(subtitle: Optional[str], note: Optional[str]) -> Optional[str]:
     """The subtitle with the training-health note (``health.figure_note``) under it."""
     return "\n".join(t for t in (subtitle, note) if t) or None
@@ -99,8 +113,15 @@ def _category_order(run, code: str, order_by_label: bool):
     return order, [f"{mapping[c]}" if mapping[c] >= 0 else f"cat {c}" for c in order]
 
 
-def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None,
-           rows: int = 10, seed: int = 0, stem: Optional[str] = None) -> dict:
+def render(
+    fig,
+    runs: dict,
+    output_dir: str,
+    code_override: Optional[str] = None,
+    rows: int = 10,
+    seed: int = 0,
+    stem: Optional[str] = None,
+) -> dict:
     """Draws ``fig`` (a ``configs.Figure``) from trained ``runs`` (experiment name -> Run) to
     ``<output_dir>/<stem>.png`` (``stem``: the figure's name unless given).
 
@@ -117,8 +138,9 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
     info = {"figure": name, "paper": fig.paper, "path": path}
     labels_runs = {label: runs[exp] for label, exp in fig.experiments.items()}
     note = health.figure_note({label: run.metrics.get("health") for label, run in labels_runs.items()})
-    info.update(health={run.experiment.name: run.metrics.get("health") for run in labels_runs.values()},
-                health_note=note)
+    info.update(
+        health={run.experiment.name: run.metrics.get("health") for run in labels_runs.values()}, health_note=note
+    )
     if kind == "mi_curve":
         code = fig.code
         curves, entropy = {}, None
@@ -135,15 +157,18 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
         with open(csv_path, "w") as f:
             f.write("step," + ",".join(f"L_I_{label}" for label in curves) + "\n")
             for step in sorted(by_step):
-                f.write(f"{step}," + ",".join(f"{by_step[step].get(l, float('nan')):.6f}" for l in curves) + "\n")
+                f.write(f"{step}," + ",".join(f"{by_step[step].get(c, float('nan')):.6f}" for c in curves) + "\n")
         info["data"] = csv_path
         info.update(code=code, entropy=entropy, curve_points={k: len(v) for k, v in curves.items()})
         for label, pts in curves.items():
             arr = np.asarray(pts)
             info[f"{label}_L_I"] = {
-                "max": float(arr[:, 1].max()), "step_of_max": int(arr[arr[:, 1].argmax(), 0]),
-                "final": float(arr[-1, 1]), "mean_last_100_steps": float(arr[arr[:, 0] > arr[-1, 0] - 100, 1].mean()),
-                "first_step_at_or_above_2.0": int(arr[arr[:, 1] >= 2.0, 0][0]) if (arr[:, 1] >= 2.0).any() else None}
+                "max": float(arr[:, 1].max()),
+                "step_of_max": int(arr[arr[:, 1].argmax(), 0]),
+                "final": float(arr[-1, 1]),
+                "mean_last_100_steps": float(arr[arr[:, 0] > arr[-1, 0] - 100, 1].mean()),
+                "first_step_at_or_above_2.0": int(arr[arr[:, 1] >= 2.0, 0][0]) if (arr[:, 1] >= 2.0).any() else None,
+            }
         return info
 
     run = runs[fig.experiment]
@@ -154,21 +179,34 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
         order, labels = _category_order(run, code, fig.order_by_label)
         grid = inference.to_unit_range(inference.traverse(model, code, order, rows, seed), act)
         mapped = fig.order_by_label and code in run.metrics.get("evaluation", {})
-        xlabel = (f"{code}: one category per column, ordered by the digit Q matches it to (Hungarian, test split)"
-                  if mapped else f"{code}: one category per column")
+        xlabel = (
+            f"{code}: one category per column, ordered by the digit Q matches it to (Hungarian, test split)"
+            if mapped
+            else f"{code}: one category per column"
+        )
         acc = run.metrics.get("evaluation", {}).get(code, {}).get("accuracy")
         subtitle = f"{code} as a classifier: test accuracy {acc:.4f}" if acc is not None else None
         gen = (run.metrics.get("generation") or {}).get(code)
         if gen and subtitle:
-            subtitle += (f"; G's samples classified as their category's digit: {gen['accuracy']:.4f} "
-                         f"({gen['digits_covered']} of 10 digits drawn; generation accuracy)")
+            subtitle += (
+                f"; G's samples classified as their category's digit: {gen['accuracy']:.4f} "
+                f"({gen['digits_covered']} of 10 digits drawn; generation accuracy)"
+            )
         if not fig.order_by_label:
-            subtitle = (f"{code} named in the config (the paper chose its code after training; the sheet "
-                        f"of every code is {run.experiment.name}_codes.png; --code overrides)")
-        save_traversal(grid, path, fig.title, labels, xlabel,
-                       "rows: fixed z and other codes", _with_note(subtitle, note))
-        info.update(code=code, column_categories=order, column_labels=labels, accuracy=acc,
-                    generation_accuracy=gen["accuracy"] if gen else None)
+            subtitle = (
+                f"{code} named in the config (the paper chose its code after training; the sheet "
+                f"of every code is {run.experiment.name}_codes.png; --code overrides)"
+            )
+        save_traversal(
+            grid, path, fig.title, labels, xlabel, "rows: fixed z and other codes", _with_note(subtitle, note)
+        )
+        info.update(
+            code=code,
+            column_categories=order,
+            column_labels=labels,
+            accuracy=acc,
+            generation_accuracy=gen["accuracy"] if gen else None,
+        )
         return info
     if kind == "codes":
         save_code_sheet(run, path, fig.title, seed=seed)
@@ -180,14 +218,17 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
             code, how = code_override, f"{code_override} set by --code"
         elif fig.factor is None:
             code = fig.code
-            how = (f"{code} named in the config (the paper chose its code after training; the sheet of "
-                   f"every code is {run.experiment.name}_codes.png; --code overrides)")
+            how = (
+                f"{code} named in the config (the paper chose its code after training; the sheet of "
+                f"every code is {run.experiment.name}_codes.png; --code overrides)"
+            )
         else:
             factor = fig.factor
             code = factors["assignment"][factor]
             scores = factors["scores"][factor]
-            how = (f"{code} chosen automatically as '{factor}': score "
-                   + ", ".join(f"{c} {s:.2f}" for c, s in scores.items()))
+            how = f"{code} chosen automatically as '{factor}': score " + ", ".join(
+                f"{c} {s:.2f}" for c, s in scores.items()
+            )
         lo, hi = fig.value_range
         values = np.linspace(lo, hi, fig.columns)
         cat_rows = {}  # row i: the category matched to label i (i mod k)
@@ -196,10 +237,16 @@ def render(fig, runs: dict, output_dir: str, code_override: Optional[str] = None
             cat_rows[cat.name] = np.asarray(order)[np.arange(rows) % len(order)]
         grid = inference.to_unit_range(inference.traverse(model, code, values, rows, seed, cat_rows), act)
         ylabel = "row i: categorical code set to the category matched to digit i" if cat_rows else ""
-        save_traversal(grid, path, fig.title,
-                       [f"{v:.2f}" for v in values], f"{code} from {lo} to {hi}", ylabel, _with_note(how, note))
-        info.update(code=code, how_chosen=how, values=[float(v) for v in values],
-                    factor_scores=factors.get("scores"))
+        save_traversal(
+            grid,
+            path,
+            fig.title,
+            [f"{v:.2f}" for v in values],
+            f"{code} from {lo} to {hi}",
+            ylabel,
+            _with_note(how, note),
+        )
+        info.update(code=code, how_chosen=how, values=[float(v) for v in values], factor_scores=factors.get("scores"))
         return info
     raise ValueError(f"figure {name!r}: unknown kind {kind!r}")
 
@@ -224,8 +271,13 @@ def save_code_sheet(run, path: str, title: str, rows: int = 4, seed: int = 0) ->
         grid = inference.to_unit_range(inference.traverse(model, code.name, values, rows, seed), act)
         blocks.append((code, grid, labels))
     max_cols = max(g.shape[1] for _, g, _ in blocks)
-    fig, axes = plt.subplots(len(blocks), 1, squeeze=False, dpi=110,
-                             figsize=(max(4.0, max_cols * 0.5), len(blocks) * (rows * 0.5 + 0.6) + 0.6))
+    fig, axes = plt.subplots(
+        len(blocks),
+        1,
+        squeeze=False,
+        dpi=110,
+        figsize=(max(4.0, max_cols * 0.5), len(blocks) * (rows * 0.5 + 0.6) + 0.6),
+    )
     for ax, (code, grid, labels) in zip(axes[:, 0], blocks):
         _show_grid(ax, grid, labels, fontsize=6)
         kind = f"Cat({code.k})" if code.kind == "categorical" else "continuous, -2..2"

@@ -136,35 +136,47 @@ def _not_rewarded(code_name: str, mode: str, lambdas: Mapping[str, float]) -> Op
 def _code_message(code, mean, threshold, first, last, warmup, expected):
     ceiling = information_ceiling(code)
     if code.kind == "categorical":
-        what = (f"below {threshold:.3f}, {SHARE:.0%} of the {ceiling:.3f} nats it can carry (H({code.name}) = ln {code.k})")
+        what = (
+            f"below {threshold:.3f}, {SHARE:.0%} of the {ceiling:.3f} nats it can carry (H({code.name}) = ln {code.k})"
+        )
     else:
         reach = f", a perfect one {ceiling:.3f}" if ceiling is not None else ""
-        what = (f"below {threshold:.3f}: Q's guess of {code.name} explains less than {SHARE:.0%} of its variance "
-                f"(a Q that ignores the image gets {uninformed_information(code):.3f}{reach})")
-    text = (f"code {code.name} looks unused: its L_I, {mean:.3f} nats over steps {first}-{last} (after the "
-            f"{warmup}-iteration warm-up), is {what}. Q cannot read {code.name} from G's images, so G barely "
-            f"varies them with it (or Q has not learned to read it). ")
+        what = (
+            f"below {threshold:.3f}: Q's guess of {code.name} explains less than {SHARE:.0%} of its variance "
+            f"(a Q that ignores the image gets {uninformed_information(code):.3f}{reach})"
+        )
+    text = (
+        f"code {code.name} looks unused: its L_I, {mean:.3f} nats over steps {first}-{last} (after the "
+        f"{warmup}-iteration warm-up), is {what}. Q cannot read {code.name} from G's images, so G barely "
+        f"varies them with it (or Q has not learned to read it). "
+    )
     if expected:
         return text + f"Expected here ({expected}): G is not rewarded for L_I({code.name})."
     lam = "train.lambda_disc" if code.kind == "categorical" else "train.lambda_cont"
-    return text + (f"In InfoGAN this usually means the code's lambda ({lam}) is too small against the GAN loss, "
-                   "or that training broke down (see the other health warnings).")
+    return text + (
+        f"In InfoGAN this usually means the code's lambda ({lam}) is too small against the GAN loss, "
+        "or that training broke down (see the other health warnings)."
+    )
 
 
 def _d_wins_message(first, last, count, median, threshold):
-    return (f"D wins: the median of D(G(z)) over the {count} logged steps from step {first} to {last} is "
-            f"{median:.4f}, below {threshold:g}. D tells G's samples from real images with near certainty "
-            "and G is not catching up. It usually means G fell behind (G's learning rate too low, or D's too "
-            "high) or G collapsed; the samples of such a run rarely look like the data.")
+    return (
+        f"D wins: the median of D(G(z)) over the {count} logged steps from step {first} to {last} is "
+        f"{median:.4f}, below {threshold:g}. D tells G's samples from real images with near certainty "
+        "and G is not catching up. It usually means G fell behind (G's learning rate too low, or D's too "
+        "high) or G collapsed; the samples of such a run rarely look like the data."
+    )
 
 
 def _collapse_message(step, spread, threshold, real):
-    return (f"G's samples are near constant at step {step}: their per-pixel std across {PROBE_SAMPLES} samples "
-            f"(inference mode, fixed seed) is {spread:.4f}, below {threshold:.4f} ({COLLAPSE_SHARE:.0%} of the "
-            f"{real:.4f} of real training images). G draws almost the same image for every z and c; a high L_I "
-            "then means Q reads the codes from differences too faint to see (seen on MNIST with learned std and "
-            "lambda_cont 1: all-black images while L_I(c1) stayed at 2.28). It usually means the L_I reward "
-            "outweighs the GAN loss (lower the lambdas) or that D wins.")
+    return (
+        f"G's samples are near constant at step {step}: their per-pixel std across {PROBE_SAMPLES} samples "
+        f"(inference mode, fixed seed) is {spread:.4f}, below {threshold:.4f} ({COLLAPSE_SHARE:.0%} of the "
+        f"{real:.4f} of real training images). G draws almost the same image for every z and c; a high L_I "
+        "then means Q reads the codes from differences too faint to see (seen on MNIST with learned std and "
+        "lambda_cont 1: all-black images while L_I(c1) stayed at 2.28). It usually means the L_I reward "
+        "outweighs the GAN loss (lower the lambdas) or that D wins."
+    )
 
 
 def _summary(kind, code, value, threshold, expected):
@@ -195,15 +207,31 @@ class Monitor:
         (the module's constants unless a test changes them).
     """
 
-    def __init__(self, spec, mode: str = "infogan", lambdas: Optional[Mapping[str, float]] = None,
-                 warmup: int = WARMUP, run_dir: Optional[str] = None, sample: Optional[Callable] = None,
-                 real_spread: Optional[float] = None, *, window: int = WINDOW, share: float = SHARE,
-                 d_fake_threshold: float = D_FAKE_THRESHOLD, d_wins_span: int = D_WINS_SPAN,
-                 d_wins_min_logged: int = D_WINS_MIN_LOGGED, collapse_share: float = COLLAPSE_SHARE):
+    def __init__(
+        self,
+        spec,
+        mode: str = "infogan",
+        lambdas: Optional[Mapping[str, float]] = None,
+        warmup: int = WARMUP,
+        run_dir: Optional[str] = None,
+        sample: Optional[Callable] = None,
+        real_spread: Optional[float] = None,
+        *,
+        window: int = WINDOW,
+        share: float = SHARE,
+        d_fake_threshold: float = D_FAKE_THRESHOLD,
+        d_wins_span: int = D_WINS_SPAN,
+        d_wins_min_logged: int = D_WINS_MIN_LOGGED,
+        collapse_share: float = COLLAPSE_SHARE,
+    ):
         self.codes = list(spec.codes)
         self.mode, self.lambdas = mode, dict(lambdas or {})
         self.warmup, self.window, self.share = warmup, window, share
-        self.d_fake_threshold, self.d_wins_span, self.d_wins_min_logged = d_fake_threshold, d_wins_span, d_wins_min_logged
+        self.d_fake_threshold, self.d_wins_span, self.d_wins_min_logged = (
+            d_fake_threshold,
+            d_wins_span,
+            d_wins_min_logged,
+        )
         self.collapse_share = collapse_share
         self.sample, self.real_spread = sample, real_spread
         self.probes_path = os.path.join(run_dir, PROBES_FILE) if run_dir else None
@@ -226,7 +254,7 @@ class Monitor:
         probes = []
         if self.probes_path and os.path.exists(self.probes_path):
             with open(self.probes_path) as f:
-                probes = [p for p in (json.loads(l) for l in f if l.strip()) if p["step"] <= start]
+                probes = [p for p in (json.loads(line) for line in f if line.strip()) if p["step"] <= start]
             tmp = self.probes_path + ".tmp"
             with open(tmp, "w") as f:
                 f.writelines(json.dumps(p) + "\n" for p in probes)
@@ -260,8 +288,16 @@ class Monitor:
             if mean < threshold:
                 expected = _not_rewarded(code.name, self.mode, self.lambdas)
                 message = _code_message(code, mean, threshold, window[0][0], step, self.warmup, expected)
-                new += self._raise("code_unused", code.name, step, mean, threshold, message,
-                                   _summary("code_unused", code.name, mean, threshold, expected), emit)
+                new += self._raise(
+                    "code_unused",
+                    code.name,
+                    step,
+                    mean,
+                    threshold,
+                    message,
+                    _summary("code_unused", code.name, mean, threshold, expected),
+                    emit,
+                )
         d_fake = values.get("d_fake")
         if d_fake is not None:
             recent = self._d_fake
@@ -269,15 +305,25 @@ class Monitor:
             while recent[0][0] < step - self.d_wins_span:
                 recent.popleft()
             self._first_d_step = step if self._first_d_step is None else self._first_d_step
-            if (step >= self.warmup and step - self._first_d_step >= self.d_wins_span
-                    and len(recent) >= self.d_wins_min_logged):
+            if (
+                step >= self.warmup
+                and step - self._first_d_step >= self.d_wins_span
+                and len(recent) >= self.d_wins_min_logged
+            ):
                 median = float(np.median([v for _, v in recent]))
                 threshold = self.d_fake_threshold
                 self._end[("d_wins", None)] = (median, median < threshold)
                 if median < threshold:
-                    new += self._raise("d_wins", None, step, median, threshold,
-                                       _d_wins_message(recent[0][0], step, len(recent), median, threshold),
-                                       _summary("d_wins", None, median, threshold, None), emit)
+                    new += self._raise(
+                        "d_wins",
+                        None,
+                        step,
+                        median,
+                        threshold,
+                        _d_wins_message(recent[0][0], step, len(recent), median, threshold),
+                        _summary("d_wins", None, median, threshold, None),
+                        emit,
+                    )
         return new
 
     def probe(self, step: int, emit: bool = True) -> List[dict]:
@@ -289,9 +335,12 @@ class Monitor:
         self._probed.add(step)
         if self.probes_path:
             with open(self.probes_path, "a") as f:
-                f.write(json.dumps({"step": int(step), "sample_spread": spread, "real_spread": self.real_spread}) + "\n")
+                f.write(
+                    json.dumps({"step": int(step), "sample_spread": spread, "real_spread": self.real_spread}) + "\n"
+                )
         if emit:
             import tensorflow as tf  # here: the module's checks and notes need no TensorFlow
+
             tf.summary.scalar("health/sample_spread", spread, step=step)
         return self._check_collapse(step, spread, self.real_spread, emit)
 
@@ -300,19 +349,35 @@ class Monitor:
         self._end[("collapse", None)] = (spread, spread < threshold)
         if spread >= threshold:
             return []
-        return self._raise("collapse", None, step, spread, threshold, _collapse_message(step, spread, threshold, real),
-                           _summary("collapse", None, spread, threshold, None), emit)
+        return self._raise(
+            "collapse",
+            None,
+            step,
+            spread,
+            threshold,
+            _collapse_message(step, spread, threshold, real),
+            _summary("collapse", None, spread, threshold, None),
+            emit,
+        )
 
     def _raise(self, kind, code, step, value, threshold, message, summary, emit) -> List[dict]:
         if (kind, code) in self._raised:
             return []
         self._raised.add((kind, code))
-        record = {"kind": kind, "code": code, "step": int(step), "value": round(float(value), 6),
-                  "threshold": round(float(threshold), 6), "message": message, "summary": summary}
+        record = {
+            "kind": kind,
+            "code": code,
+            "step": int(step),
+            "value": round(float(value), 6),
+            "threshold": round(float(threshold), 6),
+            "message": message,
+            "summary": summary,
+        }
         self.warnings.append(record)
         if emit:
             logging.warning("training health, step %d: %s", step, message)
             import tensorflow as tf
+
             tag = f"health/{kind}" + (f"/{code}" if code else "")
             tf.summary.text(tag, f"step {step}: {message}", step=step)
         return [record]

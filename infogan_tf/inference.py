@@ -55,8 +55,9 @@ def _code(spec: LatentSpec, name: str):
     try:
         return spec.code(name)
     except KeyError:
-        raise ValueError(f"no code named {name!r}; the codes are "
-                         + "; ".join(describe_code(c) for c in spec.codes)) from None
+        raise ValueError(
+            f"no code named {name!r}; the codes are " + "; ".join(describe_code(c) for c in spec.codes)
+        ) from None
 
 
 def code_batch(spec: LatentSpec, name: str, value, n: int) -> np.ndarray:
@@ -77,8 +78,10 @@ def code_batch(spec: LatentSpec, name: str, value, n: int) -> np.ndarray:
     arr = np.asarray(value)
     if code.kind == "categorical":
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(f"code {name!r} is categorical with {code.k} categories: give a category index, "
-                             f"an integer 0..{code.k - 1} (or {n} of them, one per row), not {value!r}")
+            raise ValueError(
+                f"code {name!r} is categorical with {code.k} categories: give a category index, "
+                f"an integer 0..{code.k - 1} (or {n} of them, one per row), not {value!r}"
+            )
         if arr.ndim > 1 or (arr.ndim == 1 and len(arr) != n):
             raise ValueError(f"code {name!r}: give one category index or {n} (one per row), got shape {arr.shape}")
         idx = np.broadcast_to(arr, (n,))
@@ -97,8 +100,9 @@ def code_batch(spec: LatentSpec, name: str, value, n: int) -> np.ndarray:
         return np.repeat(arr[:, None], code.dim, axis=1)
     if arr.shape == (n, code.dim):
         return arr
-    raise ValueError(f"code {name!r}: give a float, {n} floats (one per row) or an array [{n}, {code.dim}], "
-                     f"got shape {arr.shape}")
+    raise ValueError(
+        f"code {name!r}: give a float, {n} floats (one per row) or an array [{n}, {code.dim}], got shape {arr.shape}"
+    )
 
 
 # --- the three kinds of batch ----------------------------------------------------------------------
@@ -127,8 +131,9 @@ def row_latents(spec: LatentSpec, rows: int, seed: int = 0, codes: Optional[Mapp
     return sample_latents(spec, rows, seed, cycled)
 
 
-def traverse_latents(spec: LatentSpec, code: str, values: Sequence, rows: int, seed: int = 0,
-                     codes: Optional[Mapping] = None) -> Latents:
+def traverse_latents(
+    spec: LatentSpec, code: str, values: Sequence, rows: int, seed: int = 0, codes: Optional[Mapping] = None
+) -> Latents:
     """``rows * len(values)`` latents, row-major: row r of ``row_latents`` once per value of ``code``.
 
     Args:
@@ -158,7 +163,7 @@ def generate(model, latents: Latents, batch_size: int = _BATCH) -> np.ndarray:
     z, codes = latents.z, latents.in_spec_order(model.spec)
     out = []
     for i in range(0, len(z), batch_size):
-        imgs = model.generate(tf.constant(z[i:i + batch_size]), [tf.constant(c[i:i + batch_size]) for c in codes])
+        imgs = model.generate(tf.constant(z[i : i + batch_size]), [tf.constant(c[i : i + batch_size]) for c in codes])
         out.append(np.asarray(imgs))
     return np.concatenate(out)
 
@@ -168,8 +173,15 @@ def sample(model, n: int, seed: int = 0, codes: Optional[Mapping] = None, batch_
     return generate(model, sample_latents(model.spec, n, seed, codes), batch_size)
 
 
-def traverse(model, code: str, values: Sequence, rows: int, seed: int = 0, codes: Optional[Mapping] = None,
-             batch_size: int = _BATCH) -> np.ndarray:
+def traverse(
+    model,
+    code: str,
+    values: Sequence,
+    rows: int,
+    seed: int = 0,
+    codes: Optional[Mapping] = None,
+    batch_size: int = _BATCH,
+) -> np.ndarray:
     """Images [rows, len(values), H, W, C] of ``traverse_latents``: along a row only ``code`` changes."""
     imgs = generate(model, traverse_latents(model.spec, code, values, rows, seed, codes), batch_size)
     return imgs.reshape((rows, len(values)) + imgs.shape[1:])
@@ -208,8 +220,10 @@ def as_model_input(images, image_shape: Sequence[int], output_activation: str) -
     if not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"images must be uint8 (0..255) or floats in G's range [{lo:g}, {hi:g}], got dtype {x.dtype}")
     if x.size and (not np.all(np.isfinite(x)) or x.min() < lo - 1e-3 or x.max() > hi + 1e-3):
-        raise ValueError(f"float images must lie in G's range [{lo:g}, {hi:g}] ({output_activation} output), "
-                         f"got values in [{np.nanmin(x):g}, {np.nanmax(x):g}]; pass uint8 images for 0..255")
+        raise ValueError(
+            f"float images must lie in G's range [{lo:g}, {hi:g}] ({output_activation} output), "
+            f"got values in [{np.nanmin(x):g}, {np.nanmax(x):g}]; pass uint8 images for 0..255"
+        )
     return x.astype(np.float32)
 
 
@@ -226,7 +240,7 @@ def encode(model, images, batch_size: int = _BATCH) -> Tuple[np.ndarray, Dict[st
         raise ValueError("images is empty")
     d_probs, post = [], {}
     for i in range(0, n, batch_size):
-        x = as_model_input(images[i:i + batch_size], arch.image_shape, arch.output_activation)
+        x = as_model_input(images[i : i + batch_size], arch.image_shape, arch.output_activation)
         d_prob, p = model.encode(tf.constant(x))
         d_probs.append(np.asarray(d_prob))
         for code, params in p.items():

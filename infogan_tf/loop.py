@@ -32,11 +32,20 @@ def _format_eta(seconds: float) -> str:
     return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
 
 
-def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
-        total_steps: int, log_every: int = 10, checkpoint_every: int = 250,
-        image_every: int = 0, eval_every: int = 0,
-        on_images: Optional[Callable] = None, on_eval: Optional[Callable] = None,
-        max_checkpoints: int = 2, health=None) -> dict:
+def fit(
+    model,
+    batches_from: Callable[[int], tf.data.Dataset],
+    run_dir: str,
+    total_steps: int,
+    log_every: int = 10,
+    checkpoint_every: int = 250,
+    image_every: int = 0,
+    eval_every: int = 0,
+    on_images: Optional[Callable] = None,
+    on_eval: Optional[Callable] = None,
+    max_checkpoints: int = 2,
+    health=None,
+) -> dict:
     """Trains ``model`` to ``total_steps`` iterations, resuming from ``run_dir`` if it holds a checkpoint.
 
     ``batches_from(step)`` returns the real-image batches starting at iteration ``step``. Writes
@@ -51,8 +60,7 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
     """
     os.makedirs(run_dir, exist_ok=True)
     ckpt = model.checkpoint()
-    manager = tf.train.CheckpointManager(ckpt, os.path.join(run_dir, "checkpoints"),
-                                         max_to_keep=max_checkpoints)
+    manager = tf.train.CheckpointManager(ckpt, os.path.join(run_dir, "checkpoints"), max_to_keep=max_checkpoints)
     manager = restore_newest_intact(ckpt, manager, model, max_to_keep=max_checkpoints)
     if manager.latest_checkpoint:
         logging.info("resumed from %s at step %d", manager.latest_checkpoint, int(model.step))
@@ -104,9 +112,18 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
                     with open(history_path, "a") as f:
                         f.write(json.dumps({"step": step, **values}) + "\n")
                     info = " ".join(f"{k[4:]}={v:.3f}" for k, v in values.items() if k.startswith("L_I/"))
-                    logging.info("step %d/%d  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  L_I %s  %.2f it/s  ETA %s",
-                                 step, total_steps, values["d_loss"], values["g_loss"], values["d_real"],
-                                 values["d_fake"], info, rate, _format_eta((total_steps - step) / rate))
+                    logging.info(
+                        "step %d/%d  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f  L_I %s  %.2f it/s  ETA %s",
+                        step,
+                        total_steps,
+                        values["d_loss"],
+                        values["g_loss"],
+                        values["d_real"],
+                        values["d_fake"],
+                        info,
+                        rate,
+                        _format_eta((total_steps - step) / rate),
+                    )
                     last = values
                     if health is not None:
                         health.observe(step, values)
@@ -126,8 +143,12 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
     except (KeyboardInterrupt, TrainingInterrupted) as e:
         model.train_seconds.assign(seconds_before + time.time() - t_session)
         path = manager.save(checkpoint_number=int(model.step))
-        logging.warning("interrupted (%s) at step %d; saved %s. Run the same command again to resume.",
-                        type(e).__name__ if isinstance(e, KeyboardInterrupt) else e, int(model.step), path)
+        logging.warning(
+            "interrupted (%s) at step %d; saved %s. Run the same command again to resume.",
+            type(e).__name__ if isinstance(e, KeyboardInterrupt) else e,
+            int(model.step),
+            path,
+        )
         raise
     finally:
         for sig, handler in previous_handlers.items():
@@ -136,8 +157,13 @@ def fit(model, batches_from: Callable[[int], tf.data.Dataset], run_dir: str,
     return last
 
 
-def restore_newest_intact(ckpt: tf.train.Checkpoint, manager: tf.train.CheckpointManager, model,
-                          set_aside: bool = True, max_to_keep: Optional[int] = None) -> tf.train.CheckpointManager:
+def restore_newest_intact(
+    ckpt: tf.train.Checkpoint,
+    manager: tf.train.CheckpointManager,
+    model,
+    set_aside: bool = True,
+    max_to_keep: Optional[int] = None,
+) -> tf.train.CheckpointManager:
     """Restores the newest checkpoint that reads back whole; logs each damaged one it skips.
 
     Args:
@@ -158,8 +184,9 @@ def restore_newest_intact(ckpt: tf.train.Checkpoint, manager: tf.train.Checkpoin
             ckpt.restore(path).assert_existing_objects_matched()
         except (tf.errors.OpError, ValueError, IndexError, AssertionError) as e:
             reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-            logging.warning("checkpoint %s is damaged (%s: %s); falling back to the previous one",
-                            path, type(e).__name__, reason)
+            logging.warning(
+                "checkpoint %s is damaged (%s: %s); falling back to the previous one", path, type(e).__name__, reason
+            )
             damaged.append(path)
             continue
         logging.info("restored %s: step %d", path, int(model.step))
@@ -169,7 +196,8 @@ def restore_newest_intact(ckpt: tf.train.Checkpoint, manager: tf.train.Checkpoin
     if damaged:
         raise CheckpointError(
             f"no intact checkpoint in {manager.directory}: {', '.join(damaged)} cannot be read. Delete that "
-            f"run directory (or pass --retrain to the runner) to start the run again from step 0.")
+            f"run directory (or pass --retrain to the runner) to start the run again from step 0."
+        )
     return manager
 
 
@@ -181,12 +209,18 @@ def _set_aside(manager: tf.train.CheckpointManager, damaged, max_to_keep) -> tf.
             os.replace(f, os.path.join(aside, os.path.basename(f)))
         logging.warning("moved the files of %s to %s", path, aside)
     state = tf.train.get_checkpoint_state(manager.directory)
-    kept = [(p, t) for p, t in zip(state.all_model_checkpoint_paths, state.all_model_checkpoint_timestamps)
-            if p not in damaged]
+    kept = [
+        (p, t)
+        for p, t in zip(state.all_model_checkpoint_paths, state.all_model_checkpoint_timestamps)
+        if p not in damaged
+    ]
     tf.compat.v1.train.update_checkpoint_state(  # the manager reads its list (and their ages) from here
-        manager.directory, kept[-1][0], all_model_checkpoint_paths=[p for p, _ in kept],
+        manager.directory,
+        kept[-1][0],
+        all_model_checkpoint_paths=[p for p, _ in kept],
         all_model_checkpoint_timestamps=[t for _, t in kept],
-        last_preserved_timestamp=state.last_preserved_timestamp)
+        last_preserved_timestamp=state.last_preserved_timestamp,
+    )
     return tf.train.CheckpointManager(manager.checkpoint, manager.directory, max_to_keep=max_to_keep)
 
 
@@ -195,7 +229,7 @@ def _truncate_history(path: str, step: int) -> None:
     if not os.path.exists(path):
         return
     with open(path) as f:
-        lines = [l for l in f if l.strip() and json.loads(l)["step"] <= step]
+        lines = [line for line in f if line.strip() and json.loads(line)["step"] <= step]
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.writelines(lines)
@@ -207,7 +241,7 @@ def read_history(run_dir: str) -> list:
     if not os.path.exists(path):
         return []
     with open(path) as f:
-        return [json.loads(l) for l in f if l.strip()]
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def _last_history(path: str) -> dict:

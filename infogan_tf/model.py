@@ -45,8 +45,13 @@ class InfoGAN(tf.Module):
       ValueError: the batch does not split evenly over the strategy's replicas.
     """
 
-    def __init__(self, experiment: Experiment, seed: int = 0, jit_compile: bool = False,
-                 strategy: Optional[tf.distribute.Strategy] = None):
+    def __init__(
+        self,
+        experiment: Experiment,
+        seed: int = 0,
+        jit_compile: bool = False,
+        strategy: Optional[tf.distribute.Strategy] = None,
+    ):
         super().__init__(name="infogan")
         self.experiment = experiment
         self.spec = experiment.latent
@@ -58,25 +63,32 @@ class InfoGAN(tf.Module):
         self.strategy = strategy
         self.replicas = strategy.num_replicas_in_sync if strategy else 1
         if self.batch_size % self.replicas:
-            raise ValueError(f"train.batch_size={self.batch_size} does not split over {self.replicas} replicas; "
-                             f"use a multiple of {self.replicas}")
+            raise ValueError(
+                f"train.batch_size={self.batch_size} does not split over {self.replicas} replicas; "
+                f"use a multiple of {self.replicas}"
+            )
         if strategy is not None and train.precision == "mixed_float16":
-            raise ValueError("train.precision=mixed_float16 under a tf.distribute strategy: Keras' loss scale "
-                             "checks each replica's gradients before they are summed; use float32 or mixed_bfloat16")
+            raise ValueError(
+                "train.precision=mixed_float16 under a tf.distribute strategy: Keras' loss scale "
+                "checks each replica's gradients before they are summed; use float32 or mixed_bfloat16"
+            )
         self.precision = train.precision
         with strategy.scope() if strategy else contextlib.nullcontext():
             keras.utils.set_random_seed(seed)
             sync = self.replicas > 1  # batch norm's statistics over the global batch
-            self.generator = networks.Generator(self.arch, self.spec.input_dim, precision=train.precision,
-                                                synchronized_bn=sync)
-            self.discriminator = networks.DiscriminatorQ(self.arch, self.spec.q_dim, experiment.leaky_slope,
-                                                         precision=train.precision, synchronized_bn=sync)
+            self.generator = networks.Generator(
+                self.arch, self.spec.input_dim, precision=train.precision, synchronized_bn=sync
+            )
+            self.discriminator = networks.DiscriminatorQ(
+                self.arch, self.spec.q_dim, experiment.leaky_slope, precision=train.precision, synchronized_bn=sync
+            )
             self.d_optimizer = _optimizer(train.d_lr, train)
             self.g_optimizer = _optimizer(train.g_lr, train)
             self.d_optimizer.build(self.discriminator.trainable_variables)
             self.g_optimizer.build(self.generator.trainable_variables)
-        self.lambdas = {c.name: train.lambda_disc if c.kind == "categorical" else train.lambda_cont
-                        for c in self.spec.codes}
+        self.lambdas = {
+            c.name: train.lambda_disc if c.kind == "categorical" else train.lambda_cont for c in self.spec.codes
+        }
         self.rng = tf.random.Generator.from_seed(seed)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.train_seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="train_seconds")
@@ -84,8 +96,11 @@ class InfoGAN(tf.Module):
             # Tried as Keras does it (XLA compiling each replica's part): over two logical CPU devices
             # XLA fails to reach the second device's variables ("Trying to access resource ...
             # located in device CPU:1 from device CPU:0"). Untested on GPUs, so off under any strategy.
-            logging.warning("XLA is turned off under %s: XLA and the strategy's mirrored variables did not "
-                            "combine when tested (over logical CPU devices)", type(strategy).__name__)
+            logging.warning(
+                "XLA is turned off under %s: XLA and the strategy's mirrored variables did not "
+                "combine when tested (over logical CPU devices)",
+                type(strategy).__name__,
+            )
             jit_compile = False
         self.jit_compile = jit_compile
         self.train_step = tf.function(self._train_step, jit_compile=jit_compile)
@@ -117,11 +132,14 @@ class InfoGAN(tf.Module):
             scaled = self.d_optimizer.scale_loss(loss if share == 1.0 else loss * share)  # float16 scales it
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return {"d_loss": loss, "d_gan_loss": gan_loss,
-                "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
-                "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
-                **{f"L_I/{name}": value for name, value in info.items()},
-                **({"L_I/total": tf.add_n(list(info.values()))} if info else {})}
+        return {
+            "d_loss": loss,
+            "d_gan_loss": gan_loss,
+            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),
+            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),
+            **{f"L_I/{name}": value for name, value in info.items()},
+            **({"L_I/total": tf.add_n(list(info.values()))} if info else {}),
+        }
 
     def g_step(self, real: tf.Tensor, latents=None, share: float = 1.0) -> Dict[str, tf.Tensor]:
         """One update of G on the non-saturating G_loss - sum_j lambda_j L_I(c_j) (in ``gan`` mode
@@ -156,8 +174,9 @@ class InfoGAN(tf.Module):
             metrics = self._steps(real, d_latents, g_latents)
         else:
             per_replica = self.strategy.run(self._replica_steps, args=(real, d_latents, g_latents))
-            metrics = {k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None)
-                       for k, v in per_replica.items()}
+            metrics = {
+                k: self.strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in per_replica.items()
+            }
         self.step.assign_add(1)
         return metrics
 
@@ -171,9 +190,13 @@ class InfoGAN(tf.Module):
         context = tf.distribute.get_replica_context()
         size = tf.shape(real)[0] // self.replicas
         start = tf.cast(context.replica_id_in_sync_group, tf.int32) * size
-        own = lambda t: t[start:start + size]  # noqa: E731
-        return self._steps(own(real), tf.nest.map_structure(own, d_latents), tf.nest.map_structure(own, g_latents),
-                           share=1.0 / self.replicas)
+        own = lambda t: t[start : start + size]  # noqa: E731
+        return self._steps(
+            own(real),
+            tf.nest.map_structure(own, d_latents),
+            tf.nest.map_structure(own, g_latents),
+            share=1.0 / self.replicas,
+        )
 
     # --- what both steps share -------------------------------------------------------------------
     def _fake(self, n, latents=None):
@@ -230,9 +253,14 @@ class InfoGAN(tf.Module):
           ``train_seconds`` (float64).
         """
         return tf.train.Checkpoint(
-            generator=self.generator, discriminator=self.discriminator,
-            d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer,
-            rng=self.rng, step=self.step, train_seconds=self.train_seconds)
+            generator=self.generator,
+            discriminator=self.discriminator,
+            d_optimizer=self.d_optimizer,
+            g_optimizer=self.g_optimizer,
+            rng=self.rng,
+            step=self.step,
+            train_seconds=self.train_seconds,
+        )
 
 
 def _optimizer(learning_rate: float, train) -> keras.optimizers.Optimizer:

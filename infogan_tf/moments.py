@@ -49,8 +49,8 @@ def shape_statistics(images: np.ndarray) -> Dict[str, np.ndarray]:
     mu11 = (x * dx * dy).sum(axis=(1, 2)) / mass
     # Angle of the principal axis from the vertical; positive = top leaning right (image y points down).
     angle = 0.5 * np.degrees(np.arctan2(-2.0 * mu11, mu02 - mu20))
-    trace, det = mu20 + mu02, mu20 * mu02 - mu11 ** 2
-    lam_min = trace / 2.0 - np.sqrt(np.maximum(trace ** 2 / 4.0 - det, 0.0))
+    trace, det = mu20 + mu02, mu20 * mu02 - mu11**2
+    lam_min = trace / 2.0 - np.sqrt(np.maximum(trace**2 / 4.0 - det, 0.0))
     size = np.sqrt(mass / (x.max(axis=(1, 2)) + 1e-12))
     return {"rotation": angle, "width": np.sqrt(np.maximum(lam_min, 0.0)), "x": mx, "y": my, "size": size}
 
@@ -70,11 +70,11 @@ def moment_invariants(images: np.ndarray) -> np.ndarray:
     m00, _, _, dx, dy = _centred(x)
 
     def eta(p, q):
-        return (x * dx ** p * dy ** q).sum(axis=(1, 2)) / m00 ** (1 + (p + q) / 2)
+        return (x * dx**p * dy**q).sum(axis=(1, 2)) / m00 ** (1 + (p + q) / 2)
 
     e20, e02, e11 = eta(2, 0), eta(0, 2), eta(1, 1)
     e30, e03, e21, e12 = eta(3, 0), eta(0, 3), eta(2, 1), eta(1, 2)
     phi1 = e20 + e02
-    root = np.sqrt((e20 - e02) ** 2 + 4 * e11 ** 2)
+    root = np.sqrt((e20 - e02) ** 2 + 4 * e11**2)
     phi3 = (e30 - 3 * e12) ** 2 + (3 * e21 - e03) ** 2
     return np.stack([np.log((phi1 + root) / np.maximum(phi1 - root, 1e-12)), phi1, np.sqrt(phi3)], axis=1)

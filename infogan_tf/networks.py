@@ -24,29 +24,50 @@ _ACTIVATIONS = ("relu", "lrelu", "sigmoid", "tanh", None)
 
 def _dense(units, name, dtype):
     return keras.layers.Dense(
-        units, kernel_initializer=keras.initializers.RandomNormal(stddev=0.02),
-        bias_initializer="zeros", name=name, dtype=dtype)
+        units,
+        kernel_initializer=keras.initializers.RandomNormal(stddev=0.02),
+        bias_initializer="zeros",
+        name=name,
+        dtype=dtype,
+    )
 
 
 def _conv(layer: Layer, name, dtype):
     return keras.layers.Conv2D(
-        layer.units, 4, strides=layer.stride, padding="same",
+        layer.units,
+        4,
+        strides=layer.stride,
+        padding="same",
         kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
-        bias_initializer="zeros", name=name, dtype=dtype)
+        bias_initializer="zeros",
+        name=name,
+        dtype=dtype,
+    )
 
 
 def _deconv(layer: Layer, name, dtype):
     return keras.layers.Conv2DTranspose(
-        layer.units, 4, strides=layer.stride, padding="same",
+        layer.units,
+        4,
+        strides=layer.stride,
+        padding="same",
         kernel_initializer=keras.initializers.RandomNormal(stddev=0.02),
-        bias_initializer="zeros", name=name, dtype=dtype)
+        bias_initializer="zeros",
+        name=name,
+        dtype=dtype,
+    )
 
 
 def _batch_norm(name, dtype, synchronized):
     return keras.layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, synchronized=synchronized,
+        momentum=0.9,
+        epsilon=1e-5,
+        synchronized=synchronized,
         gamma_initializer=keras.initializers.RandomNormal(mean=1.0, stddev=0.02),
-        beta_initializer="zeros", name=name, dtype=dtype)
+        beta_initializer="zeros",
+        name=name,
+        dtype=dtype,
+    )
 
 
 def _activation(act, leaky_slope, name, dtype):
@@ -57,8 +78,9 @@ def _activation(act, leaky_slope, name, dtype):
     return keras.layers.Activation(act, name=name, dtype=dtype)
 
 
-def build_stack(rows, name, q_dim=None, leaky_slope=0.01, precision="float32",
-                synchronized_bn=False, output=False) -> keras.Sequential:
+def build_stack(
+    rows, name, q_dim=None, leaky_slope=0.01, precision="float32", synchronized_bn=False, output=False
+) -> keras.Sequential:
     """A keras.Sequential of table rows: each row's layer, then batch norm, then activation, every
     layer under the Keras dtype policy ``precision`` (``configs.PRECISIONS``); with ``output`` (a
     stack whose result is a network's output: G's images, D's logit, Q's parameters) the last row
@@ -93,13 +115,15 @@ def build_stack(rows, name, q_dim=None, leaky_slope=0.01, precision="float32",
 class Generator(keras.Model):
     """G(z, c): the concatenated latent vector [B, input_dim] to images [B, H, W, C] (float32)."""
 
-    def __init__(self, arch: Architecture, input_dim: int, precision: str = "float32", synchronized_bn: bool = False,
-                 **kwargs):
+    def __init__(
+        self, arch: Architecture, input_dim: int, precision: str = "float32", synchronized_bn: bool = False, **kwargs
+    ):
         super().__init__(name=kwargs.pop("name", "generator"), **kwargs)
         self.arch = arch
         self.input_dim = input_dim
-        self.net = build_stack(arch.generator, name="layers", precision=precision, synchronized_bn=synchronized_bn,
-                               output=True)
+        self.net = build_stack(
+            arch.generator, name="layers", precision=precision, synchronized_bn=synchronized_bn, output=True
+        )
         self(tf.zeros([2, input_dim]))  # create the variables
 
     def call(self, latent, training=False):
@@ -110,8 +134,15 @@ class DiscriminatorQ(keras.Model):
     """The D/Q network: a shared trunk with a D head (one logit) and a Q head (the codes' posterior
     parameters), as in the official code, where Q's layers sit on D's last hidden layer."""
 
-    def __init__(self, arch: Architecture, q_dim: int, leaky_slope: float = 0.01, precision: str = "float32",
-                 synchronized_bn: bool = False, **kwargs):
+    def __init__(
+        self,
+        arch: Architecture,
+        q_dim: int,
+        leaky_slope: float = 0.01,
+        precision: str = "float32",
+        synchronized_bn: bool = False,
+        **kwargs,
+    ):
         super().__init__(name=kwargs.pop("name", "discriminator_q"), **kwargs)
         self.arch = arch
         self.q_dim = q_dim

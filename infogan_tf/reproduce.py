@@ -29,33 +29,64 @@ def define_flags():
     if "figure" in FLAGS:
         return
     flags.DEFINE_string("figure", None, "Figure or group to reproduce, e.g. mnist_rotation or all_mnist.")
-    flags.DEFINE_string("experiment", None, "Instead of a figure: train (or resume, or reuse), evaluate and export one "
-                        "experiment, e.g. mnist; writes its metrics and its sheet of every code. One seed of a sweep.")
-    flags.DEFINE_multi_string("set", [], "Override a config value of every experiment the figure needs, validated "
-                              "like the file: --set train.lambda_disc=2 --set latent.codes.c2.learn_std=true (repeatable; "
-                              "the value is JSON or else a string). A run with overrides is a run of its own.")
+    flags.DEFINE_string(
+        "experiment",
+        None,
+        "Instead of a figure: train (or resume, or reuse), evaluate and export one "
+        "experiment, e.g. mnist; writes its metrics and its sheet of every code. One seed of a sweep.",
+    )
+    flags.DEFINE_multi_string(
+        "set",
+        [],
+        "Override a config value of every experiment the figure needs, validated "
+        "like the file: --set train.lambda_disc=2 --set latent.codes.c2.learn_std=true (repeatable; "
+        "the value is JSON or else a string). A run with overrides is a run of its own.",
+    )
     flags.DEFINE_integer("steps", None, "Training iterations per experiment: short for --set train.steps=N.")
     flags.DEFINE_integer("batch_size", None, "Batch size: short for --set train.batch_size=N.")
-    flags.DEFINE_enum("precision", None, ["float32", "mixed_bfloat16", "mixed_float16"],
-                      "Compute precision: short for --set train.precision=P. Mixed precision is faster on CPUs with "
-                      "AMX/AVX-512 BF16 and on GPUs, and names a run of its own; the default float32 is the paper's.")
+    flags.DEFINE_enum(
+        "precision",
+        None,
+        ["float32", "mixed_bfloat16", "mixed_float16"],
+        "Compute precision: short for --set train.precision=P. Mixed precision is faster on CPUs with "
+        "AMX/AVX-512 BF16 and on GPUs, and names a run of its own; the default float32 is the paper's.",
+    )
     flags.DEFINE_integer("seed", 0, "Seed for initialisation, latents and data order.")
-    flags.DEFINE_string("logdir", "runs", "Where run directories (checkpoints, TensorBoard logs) go; point tensorboard --logdir here.")
+    flags.DEFINE_string(
+        "logdir", "runs", "Where run directories (checkpoints, TensorBoard logs) go; point tensorboard --logdir here."
+    )
     flags.DEFINE_string("output_dir", "results", "Where figure PNGs and their JSON records go.")
     flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, else TFDS's default).")
     flags.DEFINE_string("config_dir", None, "Directory of experiment/figure JSON configs (default: paper_configs).")
     flags.DEFINE_string("code", None, "Override which code a traversal figure varies, e.g. c3.")
     flags.DEFINE_bool("retrain", False, "Discard existing runs of the needed experiments and train again.")
-    flags.DEFINE_bool("reevaluate", False, "Evaluate runs already trained to their steps again instead of "
-                      "reusing their metrics.json (e.g. after an update added measurements); the record keeps the "
-                      "training command under trained_by.")
-    flags.DEFINE_bool("xla", True, "Compile the train step with XLA (jit_compile). Unless given, each experiment "
-                      "follows its config (train.xla; true unless the config says false, as svhn and celeba do).")
-    flags.DEFINE_enum("strategy", "none", ["none", "mirrored"], "Where to train: one device (none), or data-parallel "
-                      "over every visible GPU with tf.distribute.MirroredStrategy (mirrored; without GPUs, over the "
-                      "CPU's logical devices, see --cpu_devices). How a run runs, not what it is: it resumes either way.")
-    flags.DEFINE_integer("cpu_devices", 0, "With --strategy=mirrored: split the CPU into this many logical devices and "
-                         "mirror over them instead of the GPUs (to test the mirrored step without GPUs; 0: leave it whole).")
+    flags.DEFINE_bool(
+        "reevaluate",
+        False,
+        "Evaluate runs already trained to their steps again instead of "
+        "reusing their metrics.json (e.g. after an update added measurements); the record keeps the "
+        "training command under trained_by.",
+    )
+    flags.DEFINE_bool(
+        "xla",
+        True,
+        "Compile the train step with XLA (jit_compile). Unless given, each experiment "
+        "follows its config (train.xla; true unless the config says false, as svhn and celeba do).",
+    )
+    flags.DEFINE_enum(
+        "strategy",
+        "none",
+        ["none", "mirrored"],
+        "Where to train: one device (none), or data-parallel "
+        "over every visible GPU with tf.distribute.MirroredStrategy (mirrored; without GPUs, over the "
+        "CPU's logical devices, see --cpu_devices). How a run runs, not what it is: it resumes either way.",
+    )
+    flags.DEFINE_integer(
+        "cpu_devices",
+        0,
+        "With --strategy=mirrored: split the CPU into this many logical devices and "
+        "mirror over them instead of the GPUs (to test the mirrored step without GPUs; 0: leave it whole).",
+    )
     flags.DEFINE_bool("export", True, "Write a SavedModel for each trained experiment.")
     flags.DEFINE_bool("download", True, "Let TFDS download a dataset that is not prepared in the data dir.")
     flags.DEFINE_bool("list", False, "List the figures, groups and experiments and exit.")
@@ -69,8 +100,10 @@ def _validate(registry):
     if FLAGS.list:
         return
     if FLAGS.figure is None and FLAGS.experiment is None:
-        raise UsageError(f"--figure is required (or --experiment). Valid figures: "
-                         f"{', '.join(registry.valid_figure_names())}; experiments: {', '.join(sorted(registry.experiments))}")
+        raise UsageError(
+            f"--figure is required (or --experiment). Valid figures: "
+            f"{', '.join(registry.valid_figure_names())}; experiments: {', '.join(sorted(registry.experiments))}"
+        )
     if FLAGS.figure is not None and FLAGS.experiment is not None:
         raise UsageError(f"--figure={FLAGS.figure} and --experiment={FLAGS.experiment}: give one of them")
     if FLAGS.experiment is not None and FLAGS.code is not None:
@@ -84,8 +117,9 @@ def _validate(registry):
     if FLAGS.cpu_devices < 0:
         raise UsageError(f"--cpu_devices={FLAGS.cpu_devices}: must be >= 0")
     if FLAGS.cpu_devices and FLAGS.strategy != "mirrored":
-        raise UsageError(f"--cpu_devices={FLAGS.cpu_devices} applies to --strategy=mirrored (the strategy is "
-                         f"{FLAGS.strategy})")
+        raise UsageError(
+            f"--cpu_devices={FLAGS.cpu_devices} applies to --strategy=mirrored (the strategy is {FLAGS.strategy})"
+        )
 
 
 def overrides() -> list:
@@ -133,8 +167,9 @@ def main(argv):
             raise UsageError("--code applies to a single traversal figure, not to a group or a curve")
         codes = [c.name for c in experiments[fig.experiment].latent.codes if c.kind == fig.kind]
         if FLAGS.code not in codes:
-            raise UsageError(f"--code={FLAGS.code}: figure {names[0]} varies a {fig.kind} code; "
-                             f"valid: {', '.join(codes)}")
+            raise UsageError(
+                f"--code={FLAGS.code}: figure {names[0]} varies a {fig.kind} code; valid: {', '.join(codes)}"
+            )
 
     from infogan_tf import data, experiment, figures, loop, provenance  # noqa: E402
 
@@ -143,43 +178,74 @@ def main(argv):
     started = time.time()
     command = " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
     for name, exp in experiments.items():
-        logging.info("experiment %s: %d steps at batch %d (%s)%s", name, exp.train.steps, exp.train.batch_size,
-                     exp.paper, f"; overrides {', '.join(exp.overrides)}" if exp.overrides else "")
+        logging.info(
+            "experiment %s: %d steps at batch %d (%s)%s",
+            name,
+            exp.train.steps,
+            exp.train.batch_size,
+            exp.paper,
+            f"; overrides {', '.join(exp.overrides)}" if exp.overrides else "",
+        )
         try:
             runs[name] = experiment.run_experiment(
-                exp, FLAGS.seed, FLAGS.logdir, FLAGS.data_dir, retrain=FLAGS.retrain, reevaluate=FLAGS.reevaluate,
-                jit_compile=FLAGS.xla if FLAGS["xla"].present else None, do_export=FLAGS.export,
-                download=FLAGS.download, command=command, strategy=strategy)
+                exp,
+                FLAGS.seed,
+                FLAGS.logdir,
+                FLAGS.data_dir,
+                retrain=FLAGS.retrain,
+                reevaluate=FLAGS.reevaluate,
+                jit_compile=FLAGS.xla if FLAGS["xla"].present else None,
+                do_export=FLAGS.export,
+                download=FLAGS.download,
+                command=command,
+                strategy=strategy,
+            )
         except configs.ConfigError as e:
             raise UsageError(str(e)) from None
-        except (data.DataUnavailableError, data.ImageFolderError, experiment.IncompatibleRunError,
-                loop.CheckpointError) as e:
+        except (
+            data.DataUnavailableError,
+            data.ImageFolderError,
+            experiment.IncompatibleRunError,
+            loop.CheckpointError,
+        ) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         except (KeyboardInterrupt, loop.TrainingInterrupted):
-            print(f"interrupted: {name} is checkpointed in {FLAGS.logdir}; run the same command to resume",
-                  file=sys.stderr)
+            print(
+                f"interrupted: {name} is checkpointed in {FLAGS.logdir}; run the same command to resume",
+                file=sys.stderr,
+            )
             return 130
     os.makedirs(FLAGS.output_dir, exist_ok=True)
-    for name, run in runs.items():
+    for run in runs.values():
         stem = run.experiment.run_name
         with open(os.path.join(FLAGS.output_dir, f"{stem}_metrics.json"), "w") as f:
             json.dump(run.metrics, f, indent=2)
-        path = figures.save_code_sheet(run, os.path.join(FLAGS.output_dir, f"{stem}_codes.png"),
-                                       f"{stem}: every code, the other latents fixed along each row")
+        path = figures.save_code_sheet(
+            run,
+            os.path.join(FLAGS.output_dir, f"{stem}_codes.png"),
+            f"{stem}: every code, the other latents fixed along each row",
+        )
         print(f"wrote {path}")  # every run also gets a sheet of every code
     for name in names:
         fig = registry.figures[name]
         fig_runs = [runs[e] for e in registry.figure_experiments(name)]
         fig_changes = sorted({c for r in fig_runs for c in r.experiment.changes})
-        info = figures.render(fig, runs, FLAGS.output_dir, code_override=FLAGS.code,
-                              stem=name + configs.override_suffix(fig_changes))
-        info.update(command=command, commit=provenance.git_commit(), seed=FLAGS.seed,
-                    overrides=sorted({o for r in fig_runs for o in r.experiment.overrides}),
-                    experiments={r.experiment.name: {k: r.metrics.get(k) for k in
-                                                     ("step", "train_wall_seconds", "commit", "command")}
-                                 | {"run_dir": r.run_dir} for r in fig_runs},
-                    invocation_seconds=round(time.time() - started, 1))
+        info = figures.render(
+            fig, runs, FLAGS.output_dir, code_override=FLAGS.code, stem=name + configs.override_suffix(fig_changes)
+        )
+        info.update(
+            command=command,
+            commit=provenance.git_commit(),
+            seed=FLAGS.seed,
+            overrides=sorted({o for r in fig_runs for o in r.experiment.overrides}),
+            experiments={
+                r.experiment.name: {k: r.metrics.get(k) for k in ("step", "train_wall_seconds", "commit", "command")}
+                | {"run_dir": r.run_dir}
+                for r in fig_runs
+            },
+            invocation_seconds=round(time.time() - started, 1),
+        )
         with open(os.path.join(FLAGS.output_dir, os.path.basename(info["path"])[:-4] + ".json"), "w") as f:
             json.dump(info, f, indent=2)
         logging.info("wrote %s", info["path"])

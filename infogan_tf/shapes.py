@@ -27,8 +27,7 @@ _BASE = 0.4  # half-size of a scale-1 shape, as a fraction of the image half-wid
 _SUPER = 4
 
 
-RANGES = {"scale": (0.5, 1.0), "rotation": (0.0, 90.0), "x": (-0.4, 0.4), "y": (-0.4, 0.4),
-          "hue": (0.0, 1.0)}
+RANGES = {"scale": (0.5, 1.0), "rotation": (0.0, 90.0), "x": (-0.4, 0.4), "y": (-0.4, 0.4), "hue": (0.0, 1.0)}
 _REACH = np.sqrt(2.0)  # the farthest point of any unit shape from its centre (the square's corner)
 
 
@@ -47,13 +46,16 @@ def factor_ranges(ranges: Optional[Dict[str, Sequence[float]]] = None) -> Dict[s
         out[name] = (low, high)
     reach = _BASE * out["scale"][1] * _REACH + max(abs(v) for v in out["x"] + out["y"])
     if out["scale"][0] <= 0 or reach > 1.0:
-        raise ValueError(f"shapes: scale {out['scale']} with x {out['x']} and y {out['y']} would push "
-                         f"shapes out of the image (reach {reach:.2f} > 1 half-width)")
+        raise ValueError(
+            f"shapes: scale {out['scale']} with x {out['x']} and y {out['y']} would push "
+            f"shapes out of the image (reach {reach:.2f} > 1 half-width)"
+        )
     return out
 
 
-def sample_factors(n: int, seed: int, color: bool,
-                   ranges: Optional[Dict[str, Sequence[float]]] = None) -> Dict[str, np.ndarray]:
+def sample_factors(
+    n: int, seed: int, color: bool, ranges: Optional[Dict[str, Sequence[float]]] = None
+) -> Dict[str, np.ndarray]:
     r = factor_ranges(ranges)
     rng = np.random.default_rng(seed)
     f = {
@@ -71,7 +73,7 @@ def sample_factors(n: int, seed: int, color: bool,
 def _inside(shape: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Membership in the unit shape, in shape coordinates (u right, v up), per class."""
     square = (np.abs(u) <= 1.0) & (np.abs(v) <= 1.0)
-    ellipse = u ** 2 + (v / 0.5) ** 2 <= 1.0
+    ellipse = u**2 + (v / 0.5) ** 2 <= 1.0
     # Equilateral triangle with circumradius 1.2, apex up.
     r = 1.2
     tri = (v >= -r / 2) & (np.sqrt(3.0) * u + v <= r) & (-np.sqrt(3.0) * u + v <= r)
@@ -118,8 +120,13 @@ def apparent_rotation(shape: np.ndarray, rotation: np.ndarray) -> np.ndarray:
     return np.minimum(r, period - r)
 
 
-def make(num_images: int, size: int = 32, color: bool = False, seed: int = 0,
-         ranges: Optional[Dict[str, Sequence[float]]] = None) -> Tuple[np.ndarray, Dict]:
+def make(
+    num_images: int,
+    size: int = 32,
+    color: bool = False,
+    seed: int = 0,
+    ranges: Optional[Dict[str, Sequence[float]]] = None,
+) -> Tuple[np.ndarray, Dict]:
     """(images uint8 [N, size, size, C], factors dict with 'shape' as the label)."""
     if size < 8:
         raise ValueError(f"shapes: size {size} is too small; use 32 or 64")

@@ -42,18 +42,29 @@ def define_flags():
     flags.DEFINE_string("seeds", "0-9", "Seeds: a range 0-9, a list 0,3,5, or a mix 0-4,7.")
     flags.DEFINE_multi_string("set", [], "Override a config value, as the runner's --set (repeatable).")
     flags.DEFINE_integer("steps", None, "Training iterations: short for --set train.steps=N.")
-    flags.DEFINE_enum("precision", None, ["float32", "mixed_bfloat16", "mixed_float16"],
-                      "Compute precision of every seed: short for --set train.precision=P.")
-    flags.DEFINE_integer("parallel", None, "Seeds trained at once, each in its own process with cores/N threads "
-                         "(default: 2 on a machine with 2 or more cores, where two at once train 1.61x the iterations "
-                         "per hour of one at a time on 2 cores, results/benchmarks.md; else 1).")
+    flags.DEFINE_enum(
+        "precision",
+        None,
+        ["float32", "mixed_bfloat16", "mixed_float16"],
+        "Compute precision of every seed: short for --set train.precision=P.",
+    )
+    flags.DEFINE_integer(
+        "parallel",
+        None,
+        "Seeds trained at once, each in its own process with cores/N threads "
+        "(default: 2 on a machine with 2 or more cores, where two at once train 1.61x the iterations "
+        "per hour of one at a time on 2 cores, results/benchmarks.md; else 1).",
+    )
     flags.DEFINE_string("logdir", "runs", "Where the run directories go (as the runner's --logdir).")
     flags.DEFINE_string("output_dir", os.path.join("results", "sweeps"), "Where sweep records go.")
     flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, else TFDS's default).")
     flags.DEFINE_string("config_dir", None, "Directory of experiment JSON configs (default: paper_configs).")
     flags.DEFINE_bool("xla", None, "XLA on or off for every seed (default: the config's train.xla).")
     flags.DEFINE_bool("export", True, "Write each seed's SavedModel.")
-    flags.DEFINE_float("li_threshold", 2.0, "Record the first logged step at which each code's L_I reaches this (nats).")
+    flags.DEFINE_float(
+        "li_threshold", 2.0, "Record the first logged step at which each code's L_I reaches this (nats)."
+    )
+
 
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
 
@@ -63,13 +74,15 @@ class UsageError(app.UsageError):
 
 
 def parse_seeds(text: str) -> List[int]:
-    """"0-9" / "0,3,5" / "0-4,7" to a sorted list of distinct seeds."""
+    """ "0-9" / "0,3,5" / "0-4,7" to a sorted list of distinct seeds."""
     seeds = set()
     for part in text.split(","):
         m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", part)
         if not m or (m.group(2) is not None and int(m.group(2)) < int(m.group(1))):
-            raise UsageError(f"--seeds={text}: {part.strip()!r} is not a seed or a range a-b with a <= b "
-                             f"(valid e.g. 0-9, 0,3,5 or 0-4,7)")
+            raise UsageError(
+                f"--seeds={text}: {part.strip()!r} is not a seed or a range a-b with a <= b "
+                f"(valid e.g. 0-9, 0,3,5 or 0-4,7)"
+            )
         lo = int(m.group(1))
         seeds.update(range(lo, int(m.group(2) or lo) + 1))
     return sorted(seeds)
@@ -77,8 +90,15 @@ def parse_seeds(text: str) -> List[int]:
 
 def seed_command(seed: int, seed_dir: str) -> List[str]:
     """The runner's command for one seed: what the sweep runs, and what reruns that seed alone."""
-    args = ["python", "-m", "infogan_tf.reproduce", f"--experiment={FLAGS.experiment}", f"--seed={seed}",
-            f"--logdir={FLAGS.logdir}", f"--output_dir={seed_dir}"]
+    args = [
+        "python",
+        "-m",
+        "infogan_tf.reproduce",
+        f"--experiment={FLAGS.experiment}",
+        f"--seed={seed}",
+        f"--logdir={FLAGS.logdir}",
+        f"--output_dir={seed_dir}",
+    ]
     args += [f"--set={item}" for item in FLAGS.set]
     if FLAGS.steps is not None:
         args.append(f"--steps={FLAGS.steps}")
@@ -128,7 +148,9 @@ def seed_row(seed: int, run_dir: str, threshold: float) -> dict:
         steps = [h["step"] for h in history if h.get(f"L_I/{code}", float("-inf")) >= threshold]
         first[code] = steps[0] if steps else None
     return {
-        "seed": seed, "run_dir": run_dir, "step": m["step"],
+        "seed": seed,
+        "run_dir": run_dir,
+        "step": m["step"],
         "accuracy": {c: r["accuracy"] for c, r in m.get("evaluation", {}).items()},
         "generation_accuracy": {c: r["accuracy"] for c, r in (m.get("generation") or {}).items()},
         "digits_drawn": {c: r["digits_covered"] for c, r in (m.get("generation") or {}).items()},
@@ -137,10 +159,14 @@ def seed_row(seed: int, run_dir: str, threshold: float) -> dict:
         "peak_L_I": {c: max((h[f"L_I/{c}"] for h in history if f"L_I/{c}" in h), default=None) for c in codes},
         "first_step_L_I_reaches_threshold": first,
         "d_fake_final": m.get("final_logged", {}).get("d_fake"),
-        "d_fake_mean_last_1000": _mean([h["d_fake"] for h in history
-                                        if "d_fake" in h and h["step"] > m["step"] - 1000]),
-        "cpu": m.get("cpu"), "train_wall_seconds": m.get("train_wall_seconds"), "commit": m.get("commit"),
-        "num_train_images": m.get("num_train_images"), "trained_by": (m.get("trained_by") or {}).get("command"),
+        "d_fake_mean_last_1000": _mean(
+            [h["d_fake"] for h in history if "d_fake" in h and h["step"] > m["step"] - 1000]
+        ),
+        "cpu": m.get("cpu"),
+        "train_wall_seconds": m.get("train_wall_seconds"),
+        "commit": m.get("commit"),
+        "num_train_images": m.get("num_train_images"),
+        "trained_by": (m.get("trained_by") or {}).get("command"),
     }
 
 
@@ -155,16 +181,30 @@ def _stats(values: dict) -> Optional[dict]:
         return None
     xs = list(values.values())
     best = max(values, key=lambda s: (values[s], -s))
-    return {"n": len(xs), "mean": statistics.fmean(xs), "sd": statistics.stdev(xs) if len(xs) > 1 else 0.0,
-            "median": statistics.median(xs), "min": min(xs), "max": max(xs), "best_seed": best}
+    return {
+        "n": len(xs),
+        "mean": statistics.fmean(xs),
+        "sd": statistics.stdev(xs) if len(xs) > 1 else 0.0,
+        "median": statistics.median(xs),
+        "min": min(xs),
+        "max": max(xs),
+        "best_seed": best,
+    }
 
 
 def summarise(rows: List[dict]) -> dict:
     """Across-seed statistics of every per-seed measure, and the label-free pick against the best seed."""
     done = [r for r in rows if "error" not in r]
     out = {}
-    for key in ("accuracy", "generation_accuracy", "digits_drawn", "label_free", "final_L_I", "peak_L_I",
-                "first_step_L_I_reaches_threshold"):
+    for key in (
+        "accuracy",
+        "generation_accuracy",
+        "digits_drawn",
+        "label_free",
+        "final_L_I",
+        "peak_L_I",
+        "first_step_L_I_reaches_threshold",
+    ):
         codes = sorted({c for r in done for c in r[key]})
         out[key] = {c: _stats({r["seed"]: r[key].get(c) for r in done}) for c in codes}
     if out["first_step_L_I_reaches_threshold"]:  # earlier is not "best": no best seed for it
@@ -180,8 +220,12 @@ def summarise(rows: List[dict]) -> dict:
         acc = {r["seed"]: r["accuracy"].get(code) for r in done if r["accuracy"].get(code) is not None}
         if acc:
             ranked = sorted(acc, key=lambda s: (-acc[s], s))
-            entry.update(accuracy=acc.get(chosen), best_seed=ranked[0], best_accuracy=acc[ranked[0]],
-                         rank_by_accuracy=ranked.index(chosen) + 1 if chosen in acc else None)
+            entry.update(
+                accuracy=acc.get(chosen),
+                best_seed=ranked[0],
+                best_accuracy=acc[ranked[0]],
+                rank_by_accuracy=ranked.index(chosen) + 1 if chosen in acc else None,
+            )
         gen = {r["seed"]: r["generation_accuracy"].get(code) for r in done}
         if gen.get(chosen) is not None:
             entry["generation_accuracy"] = gen[chosen]
@@ -206,14 +250,24 @@ def markdown(record: dict) -> str:
     li = sorted({c for r in done for c in r["final_L_I"]})
     reached = [c for c in li if any(r["first_step_L_I_reaches_threshold"].get(c) is not None for r in done)]
     t = record["li_threshold"]
-    head = (["seed"] + [f"{c} accuracy" for c in cat] + [f"{c} generation accuracy (digits drawn)" for c in cat]
-            + [f"{c} label-free I(c;x)" for c in cat] + [f"final L_I {c}" for c in li]
-            + [f"first logged step L_I {c} >= {t:g}" for c in reached] + ["D(G(z)), last 1,000 its", "CPU",
-                                                                         "wall (min)"])
-    lines = [f"# Sweep: {record['run_name']}, seeds {record['seeds_spec']}", "",
-             f"Command: `{record['command']}` at commit {record['commit']}. Each seed reruns alone with the "
-             f"command in `{os.path.basename(record['json'])}` (`seeds[i].command`).", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head = (
+        ["seed"]
+        + [f"{c} accuracy" for c in cat]
+        + [f"{c} generation accuracy (digits drawn)" for c in cat]
+        + [f"{c} label-free I(c;x)" for c in cat]
+        + [f"final L_I {c}" for c in li]
+        + [f"first logged step L_I {c} >= {t:g}" for c in reached]
+        + ["D(G(z)), last 1,000 its", "CPU", "wall (min)"]
+    )
+    lines = [
+        f"# Sweep: {record['run_name']}, seeds {record['seeds_spec']}",
+        "",
+        f"Command: `{record['command']}` at commit {record['commit']}. Each seed reruns alone with the "
+        f"command in `{os.path.basename(record['json'])}` (`seeds[i].command`).",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for r in rows:
         if "error" in r:
             last = [line for line in (r["error"] or "").splitlines() if line.strip()]
@@ -229,26 +283,36 @@ def markdown(record: dict) -> str:
         cells += [_fmt(r.get("d_fake_mean_last_1000")), r["cpu"] or "-", _fmt((r["train_wall_seconds"] or 0) / 60.0)]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "| across seeds | mean ± sd | median | min | max | best seed | n |", "|---|---|---|---|---|---|---|"]
-    for key, label, pct in (("accuracy", "accuracy", True), ("generation_accuracy", "generation accuracy", True),
-                            ("label_free", "label-free I(c;x)", False), ("final_L_I", "final L_I", False),
-                            ("peak_L_I", "peak L_I", False),
-                            ("first_step_L_I_reaches_threshold", f"first step L_I >= {t:g}", False)):
+    for key, label, pct in (
+        ("accuracy", "accuracy", True),
+        ("generation_accuracy", "generation accuracy", True),
+        ("label_free", "label-free I(c;x)", False),
+        ("final_L_I", "final L_I", False),
+        ("peak_L_I", "peak L_I", False),
+        ("first_step_L_I_reaches_threshold", f"first step L_I >= {t:g}", False),
+    ):
         for code, s in summary[key].items():
             if s:
                 best = "-" if s["best_seed"] is None else s["best_seed"]
-                lines.append(f"| {code} {label} | {_fmt(s['mean'], pct)} ± {_fmt(s['sd'], pct)} | "
-                             f"{_fmt(s['median'], pct)} | {_fmt(s['min'], pct)} | {_fmt(s['max'], pct)} | "
-                             f"{best} | {s['n']} |")
+                lines.append(
+                    f"| {code} {label} | {_fmt(s['mean'], pct)} ± {_fmt(s['sd'], pct)} | "
+                    f"{_fmt(s['median'], pct)} | {_fmt(s['min'], pct)} | {_fmt(s['max'], pct)} | "
+                    f"{best} | {s['n']} |"
+                )
     if summary["train_wall_seconds"]:
         w = summary["train_wall_seconds"]
-        lines.append(f"| training wall time (min) | {w['mean'] / 60:.1f} ± {w['sd'] / 60:.1f} | {w['median'] / 60:.1f} | "
-                     f"{w['min'] / 60:.1f} | {w['max'] / 60:.1f} | - | {w['n']} |")
+        lines.append(
+            f"| training wall time (min) | {w['mean'] / 60:.1f} ± {w['sd'] / 60:.1f} | {w['median'] / 60:.1f} | "
+            f"{w['min'] / 60:.1f} | {w['max'] / 60:.1f} | - | {w['n']} |"
+        )
     for code, p in summary["label_free_pick"].items():
         text = f"- **Label-free pick ({code})**: seed {p['seed']} (I(c;x) = {p['label_free']:.3f} nats)"
         if "accuracy" in p:
             ranked = sum(1 for r in done if r["accuracy"].get(code) is not None)
-            text += (f", accuracy {_fmt(p['accuracy'], True)}, rank {p['rank_by_accuracy']} of {ranked}; the best "
-                     f"seed by accuracy is {p['best_seed']} ({_fmt(p['best_accuracy'], True)})")
+            text += (
+                f", accuracy {_fmt(p['accuracy'], True)}, rank {p['rank_by_accuracy']} of {ranked}; the best "
+                f"seed by accuracy is {p['best_seed']} ({_fmt(p['best_accuracy'], True)})"
+            )
         lines += ["", text + "."]
     return "\n".join(lines) + "\n"
 
@@ -256,28 +320,45 @@ def markdown(record: dict) -> str:
 def plot(record: dict, path: str) -> str:
     """Per-seed accuracies (the label-free pick ringed) and every seed's L_I curves."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     done = [r for r in record["seeds"] if "error" not in r]
-    measures = [(f"{c} {label}", key, c) for key, label in (("accuracy", "test accuracy"),
-                                                            ("generation_accuracy", "generation accuracy"))
-                for c in sorted({c for r in done for c in r[key]})]
+    measures = [
+        (f"{c} {label}", key, c)
+        for key, label in (("accuracy", "test accuracy"), ("generation_accuracy", "generation accuracy"))
+        for c in sorted({c for r in done for c in r[key]})
+    ]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     ax = axes[0]
-    for i, (label, key, code) in enumerate(measures):
+    for i, (_label, key, code) in enumerate(measures):
         pts = [(r["seed"], r[key][code]) for r in done if r[key].get(code) is not None]
         ax.scatter([i] * len(pts), [v for _, v in pts], color="C0", zorder=3)
         for seed, v in pts:
             ax.annotate(str(seed), (i, v), xytext=(6, 0), textcoords="offset points", fontsize=7, va="center")
         if pts:
             vals = [v for _, v in pts]
-            ax.errorbar(i - 0.15, statistics.fmean(vals), yerr=statistics.stdev(vals) if len(vals) > 1 else 0,
-                        fmt="s", color="C1", capsize=4, label="mean ± sd" if i == 0 else None)
+            ax.errorbar(
+                i - 0.15,
+                statistics.fmean(vals),
+                yerr=statistics.stdev(vals) if len(vals) > 1 else 0,
+                fmt="s",
+                color="C1",
+                capsize=4,
+                label="mean ± sd" if i == 0 else None,
+            )
         pick = record["summary"]["label_free_pick"].get(code)
         if pick and r_value(done, pick["seed"], key, code) is not None:
-            ax.scatter([i], [r_value(done, pick["seed"], key, code)], s=160, facecolors="none", edgecolors="C3",
-                       label="label-free pick" if i == 0 else None, zorder=4)
+            ax.scatter(
+                [i],
+                [r_value(done, pick["seed"], key, code)],
+                s=160,
+                facecolors="none",
+                edgecolors="C3",
+                label="label-free pick" if i == 0 else None,
+                zorder=4,
+            )
     if record.get("paper_accuracy"):
         ax.axhline(record["paper_accuracy"], ls="--", color="grey", label=f"paper ({record['paper_accuracy']:.0%})")
     ax.set_xticks(range(len(measures)), [m[0] for m in measures], fontsize=8)
@@ -326,8 +407,9 @@ def run_seeds(seeds: List[int], sweep_dir: str, parallel: int) -> dict:
                 cmd = seed_command(seed, os.path.join(sweep_dir, f"seed{seed}"))
                 log = open(os.path.join(sweep_dir, f"seed{seed}.log"), "a")
                 # Its own session: a Ctrl-C reaches the sweep only, which stops each seed once, with SIGTERM.
-                proc = subprocess.Popen([sys.executable] + cmd[1:], stdout=log, stderr=subprocess.STDOUT, env=env,
-                                        start_new_session=True)
+                proc = subprocess.Popen(
+                    [sys.executable] + cmd[1:], stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                )
                 running[seed] = (proc, log, time.time())
                 print(f"seed {seed}: started ({' '.join(shlex.quote(a) for a in cmd)}); log {log.name}", flush=True)
             if stop:
@@ -343,8 +425,11 @@ def run_seeds(seeds: List[int], sweep_dir: str, parallel: int) -> dict:
                 proc, log, t0 = running.pop(seed)
                 log.close()
                 codes[seed] = proc.returncode
-                print(f"seed {seed}: {'done' if proc.returncode == 0 else f'failed (exit {proc.returncode})'} "
-                      f"after {(time.time() - t0) / 60:.1f} min; {len(codes)}/{len(seeds)} seeds finished", flush=True)
+                print(
+                    f"seed {seed}: {'done' if proc.returncode == 0 else f'failed (exit {proc.returncode})'} "
+                    f"after {(time.time() - t0) / 60:.1f} min; {len(codes)}/{len(seeds)} seeds finished",
+                    flush=True,
+                )
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
@@ -398,15 +483,25 @@ def main(argv):
             row = {"seed": seed, "error": tail, "exit_code": codes.get(seed)}
         rows.append(dict(row, command=cmd))
     env = thread_env(min(parallel, len(seeds)))
-    stem = os.path.join(sweep_dir, f"sweep_seeds{spec}" + ("" if exp.train.steps == default_steps
-                                                          else f"_steps{exp.train.steps}"))
+    stem = os.path.join(
+        sweep_dir, f"sweep_seeds{spec}" + ("" if exp.train.steps == default_steps else f"_steps{exp.train.steps}")
+    )
     record = {
-        "experiment": exp.name, "run_name": exp.run_name, "overrides": list(exp.overrides), "seeds_spec": spec,
-        "command": command, "commit": provenance.git_commit(), "cpu": provenance.cpu_model(),
-        "parallel": parallel, "child_environment": env, "steps": exp.train.steps,
-        "precision": exp.train.precision, "li_threshold": FLAGS.li_threshold,
+        "experiment": exp.name,
+        "run_name": exp.run_name,
+        "overrides": list(exp.overrides),
+        "seeds_spec": spec,
+        "command": command,
+        "commit": provenance.git_commit(),
+        "cpu": provenance.cpu_model(),
+        "parallel": parallel,
+        "child_environment": env,
+        "steps": exp.train.steps,
+        "precision": exp.train.precision,
+        "li_threshold": FLAGS.li_threshold,
         "paper_accuracy": 0.95 if getattr(exp.dataset, "name", None) == "mnist" else None,
-        "sweep_wall_seconds": round(time.time() - started, 1), "json": stem + ".json",
+        "sweep_wall_seconds": round(time.time() - started, 1),
+        "json": stem + ".json",
         "seeds": rows,
     }
     record["summary"] = summarise(rows)

@@ -19,8 +19,11 @@ sys.path.insert(0, REPO)
 
 
 def _find_data_dir():
-    for candidate in (os.environ.get("INFOGAN_TEST_DATA_DIR"), os.environ.get("TFDS_DATA_DIR"),
-                      os.path.join(REPO, "..", "shared", "tensorflow_datasets")):
+    for candidate in (
+        os.environ.get("INFOGAN_TEST_DATA_DIR"),
+        os.environ.get("TFDS_DATA_DIR"),
+        os.path.join(REPO, "..", "shared", "tensorflow_datasets"),
+    ):
         if candidate and os.path.isdir(os.path.join(candidate, "mnist")):
             return os.path.abspath(candidate)
     return None
@@ -32,9 +35,11 @@ def mnist_data_dir():
     with the reason (a user's machine) or fail (in CI, where it must be there: ``CI`` is set)."""
     path = _find_data_dir()
     if path is None:
-        message = ("no prepared MNIST found: set TFDS_DATA_DIR (or INFOGAN_TEST_DATA_DIR) to a TFDS data dir "
-                   "holding mnist/3.0.1 (e.g. ../shared/tensorflow_datasets; with internet, `python -c \"import "
-                   "tensorflow_datasets as tfds; tfds.load('mnist')\"` prepares one in ~/tensorflow_datasets)")
+        message = (
+            "no prepared MNIST found: set TFDS_DATA_DIR (or INFOGAN_TEST_DATA_DIR) to a TFDS data dir "
+            'holding mnist/3.0.1 (e.g. ../shared/tensorflow_datasets; with internet, `python -c "import '
+            "tensorflow_datasets as tfds; tfds.load('mnist')\"` prepares one in ~/tensorflow_datasets)"
+        )
         if os.environ.get("CI", "").lower() not in ("", "0", "false"):
             pytest.fail(message + "; CI needs it")
         pytest.skip(message)
@@ -44,6 +49,7 @@ def mnist_data_dir():
 @pytest.fixture(scope="session")
 def registry():
     from infogan_tf import configs
+
     return configs.Registry()
 
 
@@ -57,6 +63,7 @@ def tiny_experiment(registry):
 def mnist_splits(mnist_data_dir):
     """The shared MNIST's train and test splits (data.Split), as the mnist experiment loads them."""
     from infogan_tf import configs, data
+
     dataset = configs.Registry().experiment("mnist").dataset
     return data.load_dataset(dataset, "train", mnist_data_dir), data.load_dataset(dataset, "test", mnist_data_dir)
 
@@ -71,4 +78,5 @@ GENERATED = ["dataset=" + json.dumps(GENERATED_DATASET), "evaluation.generated_d
 def generated_images():
     """uint8 [256, 28, 28, 1]: the generated training images of ``GENERATED``."""
     from infogan_tf import configs, data
+
     return data.load_dataset(configs.parse_dataset(GENERATED_DATASET), "train").images

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
+from conftest import GENERATED
 
 import infogan_tf
 from infogan_tf import data, experiment, inference
-from conftest import GENERATED
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOL = dict(rtol=1e-5, atol=1e-6)
@@ -23,10 +23,13 @@ VALUES = [-2.0, 0.0, 1.5]
 def run(registry, tmp_path_factory):
     """One tiny run of the MNIST networks on generated images (2 iterations at batch 16), evaluated and
     exported, shared by the module."""
-    exp = registry.experiment("mnist", GENERATED + ["train.batch_size=16", "train.steps=2", "logging.image_every=2",
-                                                    "evaluation.factor_rows=4"])
-    return experiment.run_experiment(exp, seed=0, log_dir=str(tmp_path_factory.mktemp("api_runs")),
-                                     jit_compile=False, do_export=True)
+    exp = registry.experiment(
+        "mnist",
+        GENERATED + ["train.batch_size=16", "train.steps=2", "logging.image_every=2", "evaluation.factor_rows=4"],
+    )
+    return experiment.run_experiment(
+        exp, seed=0, log_dir=str(tmp_path_factory.mktemp("api_runs")), jit_compile=False, do_export=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -43,18 +46,23 @@ def expected(run):
     d_prob, post = model.encode(data.to_float(images, model.arch.output_activation))
     return {
         "sample": sample,
-        "traverse": gen(inference.traverse_latents(spec, "c2", VALUES, rows=4, seed=1, codes={"c1": 2}))
-        .reshape((4, len(VALUES), 28, 28, 1)),
-        "images": images, "d_prob": d_prob.numpy(),
+        "traverse": gen(inference.traverse_latents(spec, "c2", VALUES, rows=4, seed=1, codes={"c1": 2})).reshape(
+            (4, len(VALUES), 28, 28, 1)
+        ),
+        "images": images,
+        "d_prob": d_prob.numpy(),
         **{f"{c}_{k}": v.numpy() for c, p in post.items() for k, v in p.items()},
     }
 
 
 def _outputs(m, images):
     post = m.encode(images)
-    return {"sample": m.sample(6, seed=3, c1=7, c2=0.5),
-            "traverse": m.traverse("c2", VALUES, rows=4, seed=1, c1=2),
-            "d_prob": post["d_prob"], **{f"{c}_{k}": v for c in m.codes for k, v in post[c].items()}}
+    return {
+        "sample": m.sample(6, seed=3, c1=7, c2=0.5),
+        "traverse": m.traverse("c2", VALUES, rows=4, seed=1, c1=2),
+        "d_prob": post["d_prob"],
+        **{f"{c}_{k}": v for c in m.codes for k, v in post[c].items()},
+    }
 
 
 def _check(got, expected):
@@ -94,13 +102,24 @@ for i, path in enumerate(sys.argv[1:3]):
 
 def test_a_fresh_process_loads_the_same_model(run, expected, tmp_path):
     np.save(tmp_path / "images.npy", expected["images"])
-    subprocess.run([sys.executable, "-c", _FRESH, run.run_dir, os.path.join(run.run_dir, "saved_model"),
-                    str(tmp_path / "images.npy"), str(tmp_path / "out")], check=True,
-                   env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO))
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _FRESH,
+            run.run_dir,
+            os.path.join(run.run_dir, "saved_model"),
+            str(tmp_path / "images.npy"),
+            str(tmp_path / "out"),
+        ],
+        check=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO),
+    )
     for i in range(2):
         out = np.load(tmp_path / f"out{i}.npz")
-        assert sorted(out.files) == sorted(["sample", "traverse", "d_prob", "c1_probs", "c2_mean", "c2_std",
-                                            "c3_mean", "c3_std"])
+        assert sorted(out.files) == sorted(
+            ["sample", "traverse", "d_prob", "c1_probs", "c2_mean", "c2_std", "c3_mean", "c3_std"]
+        )
         _check({k: out[k] for k in out.files}, expected)
 
 
@@ -109,20 +128,33 @@ def loaded(run):
     return infogan_tf.load(os.path.join(run.run_dir, "saved_model"))
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda m: m.sample(2, c4=1), r"no code named 'c4'; the codes are c1: categorical, 10 categories"),
-    (lambda m: m.sample(2, c1=10), r"code 'c1' has 10 categories: valid indices are 0..9, got 10"),
-    (lambda m: m.sample(2, c1=7.0), r"code 'c1' is categorical with 10 categories: give a category index"),
-    (lambda m: m.sample(2, c2="left"), r"code 'c2' is continuous: give a float"),
-    (lambda m: m.sample(2, c2=[0.1, 0.2, 0.3]), r"code 'c2': give a float, 2 floats \(one per row\)"),
-    (lambda m: m.traverse("c5", [0, 1]), r"no code named 'c5'"),
-    (lambda m: m.traverse("c1", [0, 1.5]), r"code 'c1' is categorical"),
-    (lambda m: m.traverse("c2", [0.0, 1.0], c2=0.0), r"code 'c2' is traversed; it cannot also be set"),
-    (lambda m: m.encode(np.zeros((28, 28, 1), np.uint8)), r"images must be \[N, 28, 28, 1\].*images\[None\]"),
-    (lambda m: m.encode(np.full((2, 28, 28, 1), 255.0)), r"float images must lie in G's range \[0, 1\]"),
-], ids=["unknown code", "category out of range", "float for a category", "string for a float", "wrong length",
-        "traverse an unknown code", "traverse a float category", "traversed and set", "one image unbatched",
-        "floats out of range"])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda m: m.sample(2, c4=1), r"no code named 'c4'; the codes are c1: categorical, 10 categories"),
+        (lambda m: m.sample(2, c1=10), r"code 'c1' has 10 categories: valid indices are 0..9, got 10"),
+        (lambda m: m.sample(2, c1=7.0), r"code 'c1' is categorical with 10 categories: give a category index"),
+        (lambda m: m.sample(2, c2="left"), r"code 'c2' is continuous: give a float"),
+        (lambda m: m.sample(2, c2=[0.1, 0.2, 0.3]), r"code 'c2': give a float, 2 floats \(one per row\)"),
+        (lambda m: m.traverse("c5", [0, 1]), r"no code named 'c5'"),
+        (lambda m: m.traverse("c1", [0, 1.5]), r"code 'c1' is categorical"),
+        (lambda m: m.traverse("c2", [0.0, 1.0], c2=0.0), r"code 'c2' is traversed; it cannot also be set"),
+        (lambda m: m.encode(np.zeros((28, 28, 1), np.uint8)), r"images must be \[N, 28, 28, 1\].*images\[None\]"),
+        (lambda m: m.encode(np.full((2, 28, 28, 1), 255.0)), r"float images must lie in G's range \[0, 1\]"),
+    ],
+    ids=[
+        "unknown code",
+        "category out of range",
+        "float for a category",
+        "string for a float",
+        "wrong length",
+        "traverse an unknown code",
+        "traverse a float category",
+        "traversed and set",
+        "one image unbatched",
+        "floats out of range",
+    ],
+)
 def test_codes_and_images_it_cannot_take_are_value_errors(loaded, call, message):
     with pytest.raises(ValueError, match=message):
         call(loaded)

@@ -43,8 +43,9 @@ def test_cpu_info_and_peak():
 
 
 def test_a_tiny_benchmark_runs_and_its_table_has_one_row_per_setting():
-    r = benchmark.benchmark_architecture("mnist", xla=False, batch_size=4, warmup=1, iterations=2,
-                                         pipeline=True, run_steps=3)
+    r = benchmark.benchmark_architecture(
+        "mnist", xla=False, batch_size=4, warmup=1, iterations=2, pipeline=True, run_steps=3
+    )
     assert r["flops"] == benchmark.iteration_flops(architectures.MNIST, 74, 12, 4)
     assert r["step"]["median"] > 0 and len(r["step"]["times"]) == 2
     assert r["fed"]["median"] > 0 and r["fed"]["wait"] >= 0
@@ -66,7 +67,11 @@ def test_gemm_shapes_of_the_mnist_rows_by_hand():
     assert shapes == [(128, 74, 1024), (128, 1024, 6272), None, (128 * 49, 128, 16 * 64), (128 * 196, 64, 16)]
     trunk = list(benchmark.walk_rows(architectures.MNIST.trunk, (28, 28, 1), 12))
     assert [benchmark.gemm_shape(row, i, o, 2) for row, i, o in trunk] == [
-        (2 * 196, 16, 64), (2 * 49, 16 * 64, 128), None, (2, 6272, 1024)]
+        (2 * 196, 16, 64),
+        (2 * 49, 16 * 64, 128),
+        None,
+        (2, 6272, 1024),
+    ]
     assert trunk[-1][2] == (1024,)
 
 
@@ -105,16 +110,26 @@ def test_the_reference_step_has_the_projects_mnist_networks_and_is_timed_beside_
     out = ref.step(tf.random.uniform([4, 28, 28, 1]))
     assert np.isfinite(float(out["d_loss"])) and np.isfinite(float(out["g_loss"]))
 
-    r = benchmark.benchmark_architecture("mnist", xla=False, batch_size=4, warmup=1, iterations=2, pipeline=False,
-                                         run_steps=0, precision="mixed_bfloat16", reference=True)
+    r = benchmark.benchmark_architecture(
+        "mnist",
+        xla=False,
+        batch_size=4,
+        warmup=1,
+        iterations=2,
+        pipeline=False,
+        run_steps=0,
+        precision="mixed_bfloat16",
+        reference=True,
+    )
     assert r["precision"] == "mixed_bfloat16"
     ref_times = r["reference"]
     assert ref_times["ratio"] == pytest.approx(ref_times["project"] / ref_times["reference"])
     row = benchmark.table([r], matmul={"mixed_bfloat16": 1e11}, peak=None).splitlines()[2]
     assert row.startswith("| mnist | mixed_bfloat16 | off |") and f"{ref_times['ratio']:.2f}x" in row
     with pytest.raises(ValueError, match="reference step is the MNIST"):
-        benchmark.benchmark_architecture("svhn", xla=False, batch_size=2, warmup=0, iterations=1, pipeline=False,
-                                         run_steps=0, reference=True)
+        benchmark.benchmark_architecture(
+            "svhn", xla=False, batch_size=2, warmup=0, iterations=1, pipeline=False, run_steps=0, reference=True
+        )
 
 
 def test_the_cpu_report_lists_its_16_bit_instructions():

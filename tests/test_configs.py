@@ -10,8 +10,13 @@ from infogan_tf import configs
 
 
 def test_mnist_figures_and_group(registry):
-    assert registry.expand("all_mnist") == ["mnist_mi_curve", "mnist_categorical", "mnist_gan_categorical",
-                                            "mnist_rotation", "mnist_width"]
+    assert registry.expand("all_mnist") == [
+        "mnist_mi_curve",
+        "mnist_categorical",
+        "mnist_gan_categorical",
+        "mnist_rotation",
+        "mnist_width",
+    ]
     assert registry.figure_experiments("mnist_mi_curve") == ["mnist_mi_infogan", "mnist_mi_gan"]
     assert registry.figure_experiments("mnist_gan_categorical") == ["mnist_gan"]
 
@@ -53,10 +58,25 @@ def test_bad_config_dirs_give_specific_errors(tmp_path):
         configs.Registry(str(tmp_path / "missing"))
 
 
-PAPER_FIGURES = ["faces_azimuth", "faces_elevation", "faces_lighting", "faces_width", "chairs_rotation",
-                 "chairs_width", "svhn_lighting", "svhn_plate_context", "celeba_azimuth", "celeba_glasses",
-                 "celeba_hair_style", "celeba_emotion", "mnist_mi_curve", "mnist_categorical",
-                 "mnist_gan_categorical", "mnist_rotation", "mnist_width"]
+PAPER_FIGURES = [
+    "faces_azimuth",
+    "faces_elevation",
+    "faces_lighting",
+    "faces_width",
+    "chairs_rotation",
+    "chairs_width",
+    "svhn_lighting",
+    "svhn_plate_context",
+    "celeba_azimuth",
+    "celeba_glasses",
+    "celeba_hair_style",
+    "celeba_emotion",
+    "mnist_mi_curve",
+    "mnist_categorical",
+    "mnist_gan_categorical",
+    "mnist_rotation",
+    "mnist_width",
+]
 
 
 def test_every_paper_figure_has_a_name_and_all_runs_them(registry):
@@ -74,9 +94,10 @@ def test_generator_inputs_follow_the_tables(registry):
         assert dim(e) == 189
 
 
-@pytest.mark.parametrize("exp, d_lr, g_lr, lam", [("faces_azimuth", 2e-4, 5e-4, 0.2),
-                                                   ("faces_elevation", 4e-4, 3e-4, 0.1),
-                                                   ("faces_lighting", 8e-4, 3e-4, 0.1)])
+@pytest.mark.parametrize(
+    "exp, d_lr, g_lr, lam",
+    [("faces_azimuth", 2e-4, 5e-4, 0.2), ("faces_elevation", 4e-4, 3e-4, 0.1), ("faces_lighting", 8e-4, 3e-4, 0.1)],
+)
 def test_table_5_per_factor_hyperparameters(registry, exp, d_lr, g_lr, lam):
     t = registry.experiment(exp).train
     assert (t.d_lr, t.g_lr, t.lambda_cont) == (d_lr, g_lr, lam)
@@ -109,8 +130,9 @@ def test_non_mnist_experiments_follow_the_paper(registry):
 
 def test_xla_follows_the_config(registry):
     # svhn and celeba train without XLA by default (slower with it on CPU; results/benchmarks.md)
-    assert [registry.experiment(e).train.xla for e in ("mnist", "svhn", "celeba", "faces_azimuth",
-                                                       "chairs_rotation")] == [True, False, False, True, True]
+    assert [
+        registry.experiment(e).train.xla for e in ("mnist", "svhn", "celeba", "faces_azimuth", "chairs_rotation")
+    ] == [True, False, False, True, True]
 
 
 def test_every_experiment_round_trips_through_its_record(registry):
@@ -121,6 +143,7 @@ def test_every_experiment_round_trips_through_its_record(registry):
 
 
 # --- errors: one test per kind, each naming the file, the key path, the value and what is valid ---
+
 
 def _registry_with(tmp_path, change):
     """A config dir holding paper_configs/mnist.json's mnist with ``change(experiment_dict)`` applied."""
@@ -147,32 +170,43 @@ def test_a_typo_in_a_code_key_names_the_code(tmp_path):
         load()
 
 
-@pytest.mark.parametrize("key, value, message", [
-    ("batch_size", "128", r"train.batch_size: \"128\" is not a whole number"),
-    ("batch_size", 12.5, r"train.batch_size: 12.5 is not a whole number"),
-    ("xla", "yes", r"train.xla: \"yes\" is not true or false"),
-    ("d_lr", True, r"train.d_lr: true is not a number"),
-])
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("batch_size", "128", r"train.batch_size: \"128\" is not a whole number"),
+        ("batch_size", 12.5, r"train.batch_size: 12.5 is not a whole number"),
+        ("xla", "yes", r"train.xla: \"yes\" is not true or false"),
+        ("d_lr", True, r"train.d_lr: true is not a number"),
+    ],
+)
 def test_a_wrong_type_is_rejected(tmp_path, key, value, message):
     load, _ = _registry_with(tmp_path, lambda e: e["train"].update({key: value}))
     with pytest.raises(configs.ConfigError, match=message):
         load()
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda e: e["train"].update(batch_size=0), r"train.batch_size: 0 is out of range \(valid: >= 1\)"),
-    (lambda e: e["train"].update(beta1=1.0), r"train.beta1: 1.0 is out of range \(valid: 0.0 <= value < 1.0\)"),
-    (lambda e: e["train"].update(d_lr=0), r"train.d_lr: 0.0 is out of range \(valid: > 0.0\)"),
-    (lambda e: e["train"].update(d_batch_norm="real"),
-     r"train.d_batch_norm: 'real' is not valid \(valid: separate, joint\)"),
-    (lambda e: e.update(mode="gann"), r"mode: 'gann' is not valid; did you mean 'gan'"),
-    (lambda e: e.update(architecture="mnsit"), r"architecture: 'mnsit' is not valid; did you mean 'mnist'"),
-    (lambda e: e["latent"]["codes"][0].update(k=1), r"latent.codes.c1.k: 1 is out of range \(valid: >= 2\)"),
-    (lambda e: e["latent"]["codes"].append({"name": "c1", "type": "continuous"}), r"code name 'c1' is used twice"),
-    (lambda e: e["latent"]["codes"][1].update(type="gaussian"), r"latent.codes.c2.type: 'gaussian' is not a code type"),
-    (lambda e: e["evaluation"].update(factors=["rotation", "tilt"]), r"evaluation.factors.1: 'tilt' is not valid"),
-    (lambda e: e.pop("train"), r"experiments.mnist: missing key 'train'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda e: e["train"].update(batch_size=0), r"train.batch_size: 0 is out of range \(valid: >= 1\)"),
+        (lambda e: e["train"].update(beta1=1.0), r"train.beta1: 1.0 is out of range \(valid: 0.0 <= value < 1.0\)"),
+        (lambda e: e["train"].update(d_lr=0), r"train.d_lr: 0.0 is out of range \(valid: > 0.0\)"),
+        (
+            lambda e: e["train"].update(d_batch_norm="real"),
+            r"train.d_batch_norm: 'real' is not valid \(valid: separate, joint\)",
+        ),
+        (lambda e: e.update(mode="gann"), r"mode: 'gann' is not valid; did you mean 'gan'"),
+        (lambda e: e.update(architecture="mnsit"), r"architecture: 'mnsit' is not valid; did you mean 'mnist'"),
+        (lambda e: e["latent"]["codes"][0].update(k=1), r"latent.codes.c1.k: 1 is out of range \(valid: >= 2\)"),
+        (lambda e: e["latent"]["codes"].append({"name": "c1", "type": "continuous"}), r"code name 'c1' is used twice"),
+        (
+            lambda e: e["latent"]["codes"][1].update(type="gaussian"),
+            r"latent.codes.c2.type: 'gaussian' is not a code type",
+        ),
+        (lambda e: e["evaluation"].update(factors=["rotation", "tilt"]), r"evaluation.factors.1: 'tilt' is not valid"),
+        (lambda e: e.pop("train"), r"experiments.mnist: missing key 'train'"),
+    ],
+)
 def test_an_out_of_range_or_invalid_value_is_rejected(tmp_path, change, message):
     load, path = _registry_with(tmp_path, change)
     with pytest.raises(configs.ConfigError, match=message) as e:
@@ -191,14 +225,20 @@ def test_a_figure_naming_an_unknown_experiment_is_rejected(tmp_path):
 
 # --- overrides ----------------------------------------------------------------------------------
 
+
 def test_overrides_are_applied_and_typed(registry):
-    exp = registry.experiment("mnist", ["train.lambda_disc=2", "latent.codes.c2.learn_std=true",
-                                        "train.steps=20000", "leaky_slope=0.1"])
+    exp = registry.experiment(
+        "mnist", ["train.lambda_disc=2", "latent.codes.c2.learn_std=true", "train.steps=20000", "leaky_slope=0.1"]
+    )
     assert exp.train.lambda_disc == 2.0 and isinstance(exp.train.lambda_disc, float)
     assert [c.learn_std for c in exp.latent.continuous] == [True, False]
     assert exp.train.steps == 20000 and exp.leaky_slope == 0.1
-    assert exp.overrides == ("train.lambda_disc=2", "latent.codes.c2.learn_std=true", "train.steps=20000",
-                             "leaky_slope=0.1")
+    assert exp.overrides == (
+        "train.lambda_disc=2",
+        "latent.codes.c2.learn_std=true",
+        "train.steps=20000",
+        "leaky_slope=0.1",
+    )
     assert registry.experiment("mnist").train.lambda_disc == 1.0  # the registry's copy is untouched
 
 
@@ -209,24 +249,37 @@ def test_overrides_that_change_training_make_another_run_and_the_rest_do_not(reg
     assert other.run_name == "mnist@latent.codes.c2.learn_std=true,train.lambda_disc=2.0"
     assert other.identity() != plain.identity()
     # The name comes from what the overrides change, not from how they are written.
-    assert registry.experiment("mnist", ["train.lambda_disc=2.0", "latent.codes.c2.learn_std=true",
-                                         "train.batch_size=128"]).run_name == other.run_name
+    assert (
+        registry.experiment(
+            "mnist", ["train.lambda_disc=2.0", "latent.codes.c2.learn_std=true", "train.batch_size=128"]
+        ).run_name
+        == other.run_name
+    )
     last_wins = registry.experiment("mnist", ["train.lambda_disc=3", "train.lambda_disc=2"])
     assert last_wins.train.lambda_disc == 2.0 and last_wins.run_name == "mnist@train.lambda_disc=2.0"
-    assert registry.experiment("mnist", ["notes=[\"mine\"]", "paper=x"]).run_name == "mnist"
+    assert registry.experiment("mnist", ['notes=["mine"]', "paper=x"]).run_name == "mnist"
     same = registry.experiment("mnist", ["train.steps=9", "train.xla=false", "logging.log_every=1"])
     assert same.run_name == "mnist" and same.identity() == plain.identity() and same.overrides
 
 
-@pytest.mark.parametrize("item, message", [
-    ("train.lamda_disc=2", r"--set train.lamda_disc=2: unknown key 'lamda_disc' in train; did you mean 'lambda_disc'"),
-    ("latent.codes.c9.learn_std=true", r"experiment 'mnist' has no code 'c9' \(its codes: c1, c2, c3\)"),
-    ("train.batch_size=abc", r"--set train.batch_size=abc: experiments.mnist.train.batch_size: \"abc\" is not a whole number"),
-    ("train.beta1=2", r"train.beta1: 2.0 is out of range"),
-    ("latent.codes.c2=1", r"name a key of the code"),
-    ("lambda_disc", r"expected KEY=VALUE"),
-    ("train.steps.x=1", r"train.steps is 5000, not an object"),
-])
+@pytest.mark.parametrize(
+    "item, message",
+    [
+        (
+            "train.lamda_disc=2",
+            r"--set train.lamda_disc=2: unknown key 'lamda_disc' in train; did you mean 'lambda_disc'",
+        ),
+        ("latent.codes.c9.learn_std=true", r"experiment 'mnist' has no code 'c9' \(its codes: c1, c2, c3\)"),
+        (
+            "train.batch_size=abc",
+            r"--set train.batch_size=abc: experiments.mnist.train.batch_size: \"abc\" is not a whole number",
+        ),
+        ("train.beta1=2", r"train.beta1: 2.0 is out of range"),
+        ("latent.codes.c2=1", r"name a key of the code"),
+        ("lambda_disc", r"expected KEY=VALUE"),
+        ("train.steps.x=1", r"train.steps is 5000, not an object"),
+    ],
+)
 def test_a_bad_override_is_rejected_like_the_file(registry, item, message):
     with pytest.raises(configs.ConfigError, match=message):
         registry.experiment("mnist", [item])
@@ -234,8 +287,11 @@ def test_a_bad_override_is_rejected_like_the_file(registry, item, message):
 
 def test_generation_accuracy_is_for_mnist_only(registry):
     assert registry.experiment("mnist").evaluation.generated_digits == 1000
-    with pytest.raises(configs.ConfigError, match=r"evaluation.generated_digits: 50: the digit classifier judges "
-                                                  r"MNIST samples only \(this dataset is 'svhn_cropped'\); valid here: 0"):
+    with pytest.raises(
+        configs.ConfigError,
+        match=r"evaluation.generated_digits: 50: the digit classifier judges "
+        r"MNIST samples only \(this dataset is 'svhn_cropped'\); valid here: 0",
+    ):
         registry.experiment("svhn", ["evaluation.generated_digits=50"])
 
 
@@ -247,17 +303,24 @@ def test_non_finite_numbers_are_rejected(registry, item):
 
 def test_an_override_value_is_json_or_else_a_string():
     assert configs.parse_override("train.d_batch_norm=joint") == ("train.d_batch_norm", "joint")
-    assert configs.parse_override("evaluation.factors=[\"x\", \"y\"]") == ("evaluation.factors", ["x", "y"])
+    assert configs.parse_override('evaluation.factors=["x", "y"]') == ("evaluation.factors", ["x", "y"])
     assert configs.parse_override("train.xla=false") == ("train.xla", False)
 
 
-@pytest.mark.parametrize("figure, message", [
-    ({"kind": "categorical", "experiment": "mnist", "code": "c2"},
-     r"figures.x.code: 'c2' is not a categorical code of experiment 'mnist'.*\(valid: c1\)"),
-    ({"kind": "continuous", "experiment": "mnist", "code": "c9"}, r"'c9' is not a continuous code"),
-    ({"kind": "continuous", "experiment": "mnist", "factor": "size"},
-     r"figures.x.factor: experiment 'mnist' does not measure 'size' \(its evaluation.factors: rotation, width\)"),
-])
+@pytest.mark.parametrize(
+    "figure, message",
+    [
+        (
+            {"kind": "categorical", "experiment": "mnist", "code": "c2"},
+            r"figures.x.code: 'c2' is not a categorical code of experiment 'mnist'.*\(valid: c1\)",
+        ),
+        ({"kind": "continuous", "experiment": "mnist", "code": "c9"}, r"'c9' is not a continuous code"),
+        (
+            {"kind": "continuous", "experiment": "mnist", "factor": "size"},
+            r"figures.x.factor: experiment 'mnist' does not measure 'size' \(its evaluation.factors: rotation, width\)",
+        ),
+    ],
+)
 def test_a_figure_whose_code_or_factor_the_experiment_lacks_is_rejected(tmp_path, figure, message):
     with open(os.path.join(configs.default_config_dir(), "mnist.json")) as f:
         mnist = json.load(f)["experiments"]["mnist"]
@@ -272,13 +335,16 @@ def test_an_override_that_removes_a_figures_factor_is_caught_before_training(reg
         configs.check_figure(registry.figures["mnist_rotation"], exps)
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"experiments": []}', r"experiments: expected an object of named experiments"),
-    ('{"groups": {"g": "mnist_rotation"}}', r"groups.g: expected a list of figure names"),
-    ('{"figures": {}, "experiment": {}}', r"unknown key 'experiment'; did you mean 'experiments'"),
-    ('{"experiments": {"a": {"extends": 3}}}', r"experiments.a.extends: 3 is not an experiment name"),
-    ('{"groups": {"g": []}, "groups": {"h": []}}', r"key 'groups' appears twice"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"experiments": []}', r"experiments: expected an object of named experiments"),
+        ('{"groups": {"g": "mnist_rotation"}}', r"groups.g: expected a list of figure names"),
+        ('{"figures": {}, "experiment": {}}', r"unknown key 'experiment'; did you mean 'experiments'"),
+        ('{"experiments": {"a": {"extends": 3}}}', r"experiments.a.extends: 3 is not an experiment name"),
+        ('{"groups": {"g": []}, "groups": {"h": []}}', r"key 'groups' appears twice"),
+    ],
+)
 def test_a_malformed_file_is_rejected_naming_it(tmp_path, text, message):
     (tmp_path / "bad.json").write_text(text)
     with pytest.raises(configs.ConfigError, match=message) as e:

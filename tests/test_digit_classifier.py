@@ -25,6 +25,7 @@ def test_the_classifier_reaches_its_accuracy_on_the_test_split_and_is_cached(cla
 
     def no_training(*args, **kwargs):
         raise AssertionError("trained again although cached")
+
     monkeypatch.setattr(digit_classifier, "train", no_training)
     again = digit_classifier.load_or_train(train, test)
     assert np.array_equal(again.predict(test.images[:500]), classifier.predict(test.images[:500]))
@@ -32,9 +33,12 @@ def test_the_classifier_reaches_its_accuracy_on_the_test_split_and_is_cached(cla
 
 def _stub(accuracy):
     """Stands in for training: an untrained network with a record of the given accuracy."""
+
     def train(train_split, test_split):
-        return digit_classifier.DigitClassifier(digit_classifier.build(), {"test_accuracy": accuracy,
-                                                                           "train_seconds": 0.0})
+        return digit_classifier.DigitClassifier(
+            digit_classifier.build(), {"test_accuracy": accuracy, "train_seconds": 0.0}
+        )
+
     return train
 
 

@@ -35,7 +35,8 @@ def gap(a, b):
 
 single = InfoGAN(exp, seed=0, jit_compile=False)
 mirrored = InfoGAN(exp, seed=0, jit_compile=True, strategy=strategy)
-result = {"replicas": mirrored.replicas, "jit_compile": mirrored.jit_compile, "devices": distribute.describe(strategy)["devices"],
+result = {"replicas": mirrored.replicas, "jit_compile": mirrored.jit_compile,
+          "devices": distribute.describe(strategy)["devices"],
           "initial_gap": gap(variables(single), variables(mirrored))}
 m1, m2 = single.train_step(real), mirrored.train_step(real)
 result["metric_gap"] = max(abs(float(m1[k]) - float(m2[k])) for k in m1)
@@ -48,7 +49,8 @@ to_single = InfoGAN(exp, seed=5)
 to_single.checkpoint().read(mirrored.checkpoint().write(out_dir + "/mirrored")).assert_consumed()
 to_mirrored = InfoGAN(exp, seed=5, strategy=strategy)
 to_mirrored.checkpoint().read(single.checkpoint().write(out_dir + "/single")).assert_consumed()
-result["restored_gaps"] = [gap(variables(to_single), variables(mirrored)), gap(variables(to_mirrored), variables(single))]
+result["restored_gaps"] = [gap(variables(to_single), variables(mirrored)),
+                           gap(variables(to_mirrored), variables(single))]
 result["restored_steps"] = [int(to_single.step), int(to_mirrored.step)]
 # ... and both go on alike: the next step from each restored copy.
 a, b = to_single.train_step(real), to_mirrored.train_step(real)
@@ -58,7 +60,9 @@ print(json.dumps(result))
 
 
 def _python(code_or_module, *args, timeout=600):
-    command = [sys.executable] + (["-m", code_or_module] if not code_or_module.startswith("\n") else ["-c", code_or_module])
+    command = [sys.executable] + (
+        ["-m", code_or_module] if not code_or_module.startswith("\n") else ["-c", code_or_module]
+    )
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     return subprocess.run(command + list(args), cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -78,8 +82,15 @@ def test_a_mirrored_step_over_two_devices_equals_a_single_device_step_and_checkp
 
 
 def test_the_runner_trains_mirrored_and_the_run_resumes_on_one_device(tmp_path):
-    common = ["--experiment=mnist", "--batch_size=8", f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'out'}",
-              "--noexport", "--set=evaluation.factor_rows=4", "--noxla"] + [f"--set={item}" for item in GENERATED]
+    common = [
+        "--experiment=mnist",
+        "--batch_size=8",
+        f"--logdir={tmp_path / 'runs'}",
+        f"--output_dir={tmp_path / 'out'}",
+        "--noexport",
+        "--set=evaluation.factor_rows=4",
+        "--noxla",
+    ] + [f"--set={item}" for item in GENERATED]
     r = _python("infogan_tf.reproduce", *common, "--steps=3", "--strategy=mirrored", "--cpu_devices=2")
     assert r.returncode == 0, r.stderr[-3000:]
     (metrics_path,) = (tmp_path / "runs").glob("mnist@*/seed0/metrics.json")  # the run name lists the overrides
@@ -94,9 +105,23 @@ def test_the_runner_trains_mirrored_and_the_run_resumes_on_one_device(tmp_path):
 def test_strategy_flags_are_checked(tmp_path):
     r = _python("infogan_tf.reproduce", "--experiment=mnist", "--cpu_devices=2")
     assert r.returncode == 1 and "--cpu_devices=2 applies to --strategy=mirrored" in r.stderr
-    r = _python("infogan_tf.reproduce", "--experiment=mnist", "--strategy=mirrored", "--cpu_devices=3",
-                "--batch_size=8", f"--logdir={tmp_path}", "--data_dir=" + str(tmp_path / "none"))
+    r = _python(
+        "infogan_tf.reproduce",
+        "--experiment=mnist",
+        "--strategy=mirrored",
+        "--cpu_devices=3",
+        "--batch_size=8",
+        f"--logdir={tmp_path}",
+        "--data_dir=" + str(tmp_path / "none"),
+    )
     assert r.returncode == 1 and "does not split over the 3 replicas" in r.stderr
-    r = _python("infogan_tf.reproduce", "--experiment=mnist", "--strategy=mirrored", "--cpu_devices=2",
-                "--precision=mixed_float16", f"--logdir={tmp_path}", "--data_dir=" + str(tmp_path / "none"))
+    r = _python(
+        "infogan_tf.reproduce",
+        "--experiment=mnist",
+        "--strategy=mirrored",
+        "--cpu_devices=2",
+        "--precision=mixed_float16",
+        f"--logdir={tmp_path}",
+        "--data_dir=" + str(tmp_path / "none"),
+    )
     assert r.returncode == 1 and "train.precision=mixed_float16" in r.stderr and "mixed_bfloat16" in r.stderr

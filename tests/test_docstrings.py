@@ -32,9 +32,11 @@ def _needs(fn) -> dict:
     params = [p for p in inspect.signature(fn).parameters if p not in ("self", "cls")]
     node = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
     own = list(_own_nodes(node))
-    return {"Args:": bool(params),
-            "Returns:": any(isinstance(n, ast.Return) and n.value is not None for n in own),
-            "Raises:": any(isinstance(n, ast.Raise) for n in own)}
+    return {
+        "Args:": bool(params),
+        "Returns:": any(isinstance(n, ast.Return) and n.value is not None for n in own),
+        "Raises:": any(isinstance(n, ast.Raise) for n in own),
+    }
 
 
 def _public_functions():
@@ -62,11 +64,17 @@ FUNCTIONS = sorted(_public_functions(), key=lambda t: t[0])
 
 def test_the_rule_sees_the_functions_it_is_meant_to():
     names = {name for name, _, _ in FUNCTIONS}
-    assert {"infogan_tf.api.load", "infogan_tf.api.TrainedModel.sample", "infogan_tf.model.InfoGAN.d_step",
-            "infogan_tf.model.InfoGAN.__init__", "infogan_tf.evaluation.match_categories",
-            "infogan_tf.evaluation.evaluate_run"} <= names
-    assert not any(".linear_sum_assignment" in n or ".shape_statistics" in n or "._" in n.replace(".__init__", "")
-                   for n in names)
+    assert {
+        "infogan_tf.api.load",
+        "infogan_tf.api.TrainedModel.sample",
+        "infogan_tf.model.InfoGAN.d_step",
+        "infogan_tf.model.InfoGAN.__init__",
+        "infogan_tf.evaluation.match_categories",
+        "infogan_tf.evaluation.evaluate_run",
+    } <= names
+    assert not any(
+        ".linear_sum_assignment" in n or ".shape_statistics" in n or "._" in n.replace(".__init__", "") for n in names
+    )
     assert _needs(evaluation.majority_purity) == {"Args:": True, "Returns:": True, "Raises:": False}
     assert _needs(model.InfoGAN.__init__) == {"Args:": True, "Returns:": False, "Raises:": True}
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import tensorflow as tf
+from test_moments import _bar, _disc
 
 from infogan_tf import configs, evaluation
-from test_moments import _bar, _disc
 
 
 def test_perfect_but_permuted_categories_give_accuracy_one():
@@ -31,11 +31,15 @@ def test_label_free_scores_closed_forms():
     k = 10
     confident_even = np.eye(k)[np.arange(1000) % k]  # every image one sure category, all used alike
     r = evaluation.label_free_scores(confident_even)
-    assert r["mutual_information"] == pytest.approx(np.log(k), abs=1e-4) and r["max_nats"] == pytest.approx(np.log(k), abs=1e-4)
+    assert r["mutual_information"] == pytest.approx(np.log(k), abs=1e-4) and r["max_nats"] == pytest.approx(
+        np.log(k), abs=1e-4
+    )
     assert r["mean_confidence"] == pytest.approx(1.0)
     unsure = np.full((1000, k), 1.0 / k)  # Q says nothing: I = 0 although usage is even
     r = evaluation.label_free_scores(unsure)
-    assert r["mutual_information"] == pytest.approx(0.0, abs=1e-6) and r["usage_entropy"] == pytest.approx(np.log(k), abs=1e-4)
+    assert r["mutual_information"] == pytest.approx(0.0, abs=1e-6) and r["usage_entropy"] == pytest.approx(
+        np.log(k), abs=1e-4
+    )
     one_category = np.tile(np.eye(k)[0], (1000, 1))  # sure, but of one category for every image
     assert evaluation.label_free_scores(one_category)["mutual_information"] == pytest.approx(0.0, abs=1e-6)
     two_merged = np.eye(k)[np.minimum(np.arange(1000) % k, 8)]  # categories 8 and 9 merged into 8
@@ -46,6 +50,7 @@ def test_label_free_scores_closed_forms():
 def test_categorical_accuracy_reports_majority_purity_and_reuses_posteriors():
     class FakeModel:
         spec = type("S", (), {"code": staticmethod(lambda name: type("C", (), {"k": 3})())})()
+
     labels = np.array([0, 0, 1, 1, 2, 2])
     probs = np.eye(3)[[2, 2, 0, 0, 0, 1]]
     r = evaluation.categorical_accuracy(FakeModel(), "c1", None, labels, {"c1": {"probs": probs}})
@@ -57,8 +62,9 @@ class _MovingDiscModel:
     """A fake trained model whose generator moves a disc right by 5 px per unit of c2 (c3 does nothing)."""
 
     def __init__(self):
-        self.spec = configs.parse_latent({"noise_dim": 2, "codes": [
-            {"name": "c2", "type": "continuous"}, {"name": "c3", "type": "continuous"}]})
+        self.spec = configs.parse_latent(
+            {"noise_dim": 2, "codes": [{"name": "c2", "type": "continuous"}, {"name": "c3", "type": "continuous"}]}
+        )
 
     def generate(self, z, codes):
         c2 = codes[0].numpy()[:, 0]
@@ -80,8 +86,7 @@ class _TurningBarModel:
     so the traversal crosses the horizontal, where the axis angle jumps from +90 to -90."""
 
     def __init__(self):
-        self.spec = configs.parse_latent({"noise_dim": 2, "codes": [
-            {"name": "c2", "type": "continuous"}]})
+        self.spec = configs.parse_latent({"noise_dim": 2, "codes": [{"name": "c2", "type": "continuous"}]})
 
     def generate(self, z, codes):
         c2 = codes[0].numpy()[:, 0]

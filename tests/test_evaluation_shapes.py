@@ -4,28 +4,38 @@ categories separate, and which class G draws for each category."""
 import numpy as np
 import pytest
 import tensorflow as tf
+from test_moments import _render
 
 from infogan_tf import configs, evaluation_shapes, shapes
-from test_moments import _render
 
 
 def test_correlation_ratio_hand_computed():
     # mean 2.5, total sum of squares 5; group means 1.5 and 3.5, between 2 * 1 + 2 * 1 = 4.
-    assert evaluation_shapes.correlation_ratio(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 0, 1, 1])) == pytest.approx(0.8)
-    assert evaluation_shapes.correlation_ratio(np.array([1.0, 2.0, 1.0, 2.0]), np.array([0, 0, 1, 1])) == pytest.approx(0.0)
+    assert evaluation_shapes.correlation_ratio(np.array([1.0, 2.0, 3.0, 4.0]), np.array([0, 0, 1, 1])) == pytest.approx(
+        0.8
+    )
+    assert evaluation_shapes.correlation_ratio(np.array([1.0, 2.0, 1.0, 2.0]), np.array([0, 0, 1, 1])) == pytest.approx(
+        0.0
+    )
     assert evaluation_shapes.correlation_ratio(np.full(4, 3.0), np.array([0, 1, 0, 1])) == 0.0
 
 
 def test_category_factors_find_a_code_that_splits_squares_by_their_apparent_rotation():
     rng = np.random.default_rng(0)
     n = 600
-    f = {"shape": np.repeat([0, 1, 2], n // 3), "rotation": rng.uniform(0, 90, n),
-         "scale": rng.uniform(0.5, 1.0, n), "x": rng.uniform(-0.4, 0.4, n), "y": rng.uniform(-0.4, 0.4, n)}
+    f = {
+        "shape": np.repeat([0, 1, 2], n // 3),
+        "rotation": rng.uniform(0, 90, n),
+        "scale": rng.uniform(0.5, 1.0, n),
+        "x": rng.uniform(-0.4, 0.4, n),
+        "y": rng.uniform(-0.4, 0.4, n),
+    }
     # Squares: category 1 near upright (apparent rotation below 22.5 degrees, i.e. turns near 0 or 90),
     # category 2 near 45 degrees; ellipses all category 0; triangles by size.
     near_upright = np.minimum(f["rotation"], 90 - f["rotation"]) < 22.5
-    predicted = np.where(f["shape"] == 0, np.where(near_upright, 1, 2),
-                         np.where(f["shape"] == 1, 0, (f["scale"] > 0.75).astype(int)))
+    predicted = np.where(
+        f["shape"] == 0, np.where(near_upright, 1, 2), np.where(f["shape"] == 1, 0, (f["scale"] > 0.75).astype(int))
+    )
     r = evaluation_shapes.category_factors(predicted, f, 3)
     assert set(r) == {"square", "ellipse", "triangle"}
     sq = r["square"]
@@ -42,16 +52,29 @@ class _ShapeDrawingModel:
     """A fake generator that draws, for category j of c1, the class ``draws[j]`` at a random pose."""
 
     def __init__(self, draws):
-        self.spec = configs.parse_latent({"noise_dim": 2, "codes": [
-            {"name": "c1", "type": "categorical", "k": 3}, {"name": "c2", "type": "continuous"}]})
+        self.spec = configs.parse_latent(
+            {
+                "noise_dim": 2,
+                "codes": [{"name": "c1", "type": "categorical", "k": 3}, {"name": "c2", "type": "continuous"}],
+            }
+        )
         self.draws = np.asarray(draws)
 
     def generate(self, z, codes):
         cat = codes[0].numpy().argmax(axis=1)
         rng = np.random.default_rng(int(abs(z.numpy()).sum() * 1000))
         n = len(cat)
-        return tf.constant(_render(self.draws[cat], rotation=rng.uniform(0, 90, n), scale=rng.uniform(0.5, 1, n),
-                                   x=rng.uniform(-0.3, 0.3, n), y=rng.uniform(-0.3, 0.3, n), size=32) / 255.0)
+        return tf.constant(
+            _render(
+                self.draws[cat],
+                rotation=rng.uniform(0, 90, n),
+                scale=rng.uniform(0.5, 1, n),
+                x=rng.uniform(-0.3, 0.3, n),
+                y=rng.uniform(-0.3, 0.3, n),
+                size=32,
+            )
+            / 255.0
+        )
 
 
 def test_generated_classes_count_what_each_category_draws():
@@ -68,8 +91,10 @@ def test_evaluate_gives_every_diagnostic_the_codes_and_factors_allow():
     images, factors = shapes.make(90, 32, seed=2)
     model = _ShapeDrawingModel([0, 1, 2])
     n = len(images)
-    post = {"c1": {"probs": np.eye(3)[factors["shape"]]},
-            "c2": {"mean": factors["scale"][:, None] + 0.0, "std": np.ones((n, 1))}}
+    post = {
+        "c1": {"probs": np.eye(3)[factors["shape"]]},
+        "c2": {"mean": factors["scale"][:, None] + 0.0, "std": np.ones((n, 1))},
+    }
     r = evaluation_shapes.evaluate(model, images, factors, post, class_rows=6)
     assert set(r) == {"factor_correlations", "category_factors", "generated_classes"}
     assert r["factor_correlations"]["c2"]["scale"] == pytest.approx(1.0)

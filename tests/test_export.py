@@ -44,8 +44,11 @@ def test_saved_model_reloaded_in_fresh_process_matches(tiny_experiment, tmp_path
     c3 = rng.uniform(-1, 1, (6, 1)).astype(np.float32)
     images = rng.uniform(0, 1, (6, 28, 28, 1)).astype(np.float32)
     np.savez(tmp_path / "in.npz", z=z, c1=c1, c2=c2, c3=c3, images=images)
-    subprocess.run([sys.executable, "-c", _RELOAD, path, str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
-                   check=True, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"))
+    subprocess.run(
+        [sys.executable, "-c", _RELOAD, path, str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
+        check=True,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2"),
+    )
     out = np.load(tmp_path / "out.npz")
 
     expected_images = model.generate(tf.constant(z), [tf.constant(c1), tf.constant(c2), tf.constant(c3)]).numpy()

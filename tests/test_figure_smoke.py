@@ -10,9 +10,9 @@ import os
 import numpy as np
 import pytest
 from PIL import Image
+from test_tfds_formats import celeba, svhn  # noqa: F401 (fixtures)
 
 from infogan_tf import configs, experiment, figures
-from test_tfds_formats import celeba, svhn  # noqa: F401 (fixtures)
 
 REGISTRY = configs.Registry()
 _RUNS = {}
@@ -27,13 +27,13 @@ def data_dir(tmp_path_factory, mnist_data_dir, svhn, celeba):  # noqa: F811
     rng = np.random.default_rng(0)
     for i in range(6):  # 3D Faces: grey renders on black
         face = np.zeros((64, 64), np.uint8)
-        face[16:48, 20 + i:44 + i] = 200
+        face[16:48, 20 + i : 44 + i] = 200
         path = root / "3d_faces" / f"face_{i:03d}" / "render.png"
         path.parent.mkdir(parents=True)
         Image.fromarray(face).save(path)
     for i in range(6):  # 3D Chairs: rendered_chairs/<chair>/renders/*.png, white background
         chair = np.full((96, 96, 3), 255, np.uint8)
-        chair[20 + i:80, 30:60 + i] = rng.integers(0, 120, 3)
+        chair[20 + i : 80, 30 : 60 + i] = rng.integers(0, 120, 3)
         path = root / "3d_chairs" / "rendered_chairs" / f"chair{i}" / "renders" / "image_000_p020_t000_r096.png"
         path.parent.mkdir(parents=True)
         Image.fromarray(chair).save(path)
@@ -42,15 +42,28 @@ def data_dir(tmp_path_factory, mnist_data_dir, svhn, celeba):  # noqa: F811
 
 def _run(name, data_dir, logdir):
     if name not in _RUNS:
-        overrides = ["train.steps=1", "train.batch_size=4", "logging.log_every=1", "logging.checkpoint_every=1",
-                     "logging.image_every=0", "logging.eval_every=0",
-                     "evaluation.factor_rows=4", "evaluation.class_rows=5"]
+        overrides = [
+            "train.steps=1",
+            "train.batch_size=4",
+            "logging.log_every=1",
+            "logging.checkpoint_every=1",
+            "logging.image_every=0",
+            "logging.eval_every=0",
+            "evaluation.factor_rows=4",
+            "evaluation.class_rows=5",
+        ]
         if REGISTRY.experiment(name).evaluation.generated_digits:  # MNIST: a few samples per category
             overrides.append("evaluation.generated_digits=20")
         if isinstance(REGISTRY.experiment(name).dataset, configs.ShapesDataset):
             overrides += ["dataset.num_images=64", "dataset.num_test_images=32"]
-        _RUNS[name] = experiment.run_experiment(REGISTRY.experiment(name, overrides), seed=0, log_dir=logdir,
-                                                data_dir=data_dir, jit_compile=False, do_export=False)
+        _RUNS[name] = experiment.run_experiment(
+            REGISTRY.experiment(name, overrides),
+            seed=0,
+            log_dir=logdir,
+            data_dir=data_dir,
+            jit_compile=False,
+            do_export=False,
+        )
     return _RUNS[name]
 
 
@@ -68,9 +81,19 @@ def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
         assert all(np.isfinite(v) for v in run.metrics["final_logged"].values())
         if run.experiment.evaluation.untrained_baseline:
             assert run.metrics["untrained"].keys() == {
-                k for k in run.metrics
-                if k in ("evaluation", "continuous_factors", "factor_correlations", "category_factors",
-                         "generated_classes", "label_free", "generation")}
+                k
+                for k in run.metrics
+                if k
+                in (
+                    "evaluation",
+                    "continuous_factors",
+                    "factor_correlations",
+                    "category_factors",
+                    "generated_classes",
+                    "label_free",
+                    "generation",
+                )
+            }
         if isinstance(run.experiment.dataset, configs.ShapesDataset):  # known factors: what c1's categories separate
             per_class = run.metrics["category_factors"]["c1"]
             assert sum(r["count"] for r in per_class.values()) == 32

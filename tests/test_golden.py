@@ -36,13 +36,12 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO
+
 from infogan_tf import provenance
 
 GOLDEN = os.path.join(REPO, "tests", "golden", "mnist_first20.json")
-KEYS = ("d_loss", "d_gan_loss", "d_real", "d_fake", "g_loss", "g_gan_loss",
-        "L_I/c1", "L_I/c2", "L_I/c3", "L_I/total")
+KEYS = ("d_loss", "d_gan_loss", "d_real", "d_fake", "g_loss", "g_gan_loss", "L_I/c1", "L_I/c2", "L_I/c3", "L_I/total")
 STEPS, BATCH = 20, 16
 
 
@@ -60,23 +59,44 @@ def golden_experiment_config() -> dict:
     return mnist
 
 
-def run_first_steps(tmp_path, data_dir, extra_flags=(), train_changes=None, top_changes=None,
-                    env=None) -> dict:
+def run_first_steps(tmp_path, data_dir, extra_flags=(), train_changes=None, top_changes=None, env=None) -> dict:
     """Runs the golden experiment through the runner; returns {key: [value per step]}."""
     cfg = golden_experiment_config()
     cfg["train"].update(train_changes or {})
     cfg.update(top_changes or {})
     config_dir = tmp_path / "configs"
     config_dir.mkdir(parents=True, exist_ok=True)
-    (config_dir / "golden.json").write_text(json.dumps({
-        "experiments": {"mnist": cfg},
-        "figures": {"golden": {"kind": "codes", "experiment": "mnist", "title": "golden"}}}))
+    (config_dir / "golden.json").write_text(
+        json.dumps(
+            {
+                "experiments": {"mnist": cfg},
+                "figures": {"golden": {"kind": "codes", "experiment": "mnist", "title": "golden"}},
+            }
+        )
+    )
     logdir = tmp_path / "runs"
-    args = [sys.executable, "-m", "infogan_tf.reproduce", "--figure=golden", f"--config_dir={config_dir}",
-            f"--data_dir={data_dir}", f"--logdir={logdir}", f"--output_dir={tmp_path / 'out'}",
-            "--noexport", "--noxla", "--seed=0", *extra_flags]
-    r = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=600,
-                       env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **(env or {})))
+    args = [
+        sys.executable,
+        "-m",
+        "infogan_tf.reproduce",
+        "--figure=golden",
+        f"--config_dir={config_dir}",
+        f"--data_dir={data_dir}",
+        f"--logdir={logdir}",
+        f"--output_dir={tmp_path / 'out'}",
+        "--noexport",
+        "--noxla",
+        "--seed=0",
+        *extra_flags,
+    ]
+    r = subprocess.run(
+        args,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **(env or {})),
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     [history] = glob.glob(str(logdir / "**" / "history.jsonl"), recursive=True)
     with open(history) as f:
@@ -95,8 +115,12 @@ def test_first_20_iterations_of_mnist_match_the_golden_values(tmp_path, mnist_da
     values = run_first_steps(tmp_path, mnist_data_dir)
     if os.environ.get("INFOGAN_WRITE_GOLDEN"):
         round_off = {"oneDNN off": {"TF_ENABLE_ONEDNN_OPTS": "0"}, "one thread": {"TF_NUM_INTRAOP_THREADS": "1"}}
-        changes = {"lambda_cont 0.99": ({"lambda_cont": 0.99}, None), "epsilon 1e-7": ({"epsilon": 1e-7}, None),
-                   "beta1 0.45": ({"beta1": 0.45}, None), "leaky_slope 0.02": (None, {"leaky_slope": 0.02})}
+        changes = {
+            "lambda_cont 0.99": ({"lambda_cont": 0.99}, None),
+            "epsilon 1e-7": ({"epsilon": 1e-7}, None),
+            "beta1 0.45": ({"beta1": 0.45}, None),
+            "leaky_slope 0.02": (None, {"leaky_slope": 0.02}),
+        }
         measured = {"round_off": {}, "real_changes": {}}
         for name, env in round_off.items():
             other = run_first_steps(tmp_path / name.replace(" ", "_"), mnist_data_dir, env=env)
@@ -104,17 +128,24 @@ def test_first_20_iterations_of_mnist_match_the_golden_values(tmp_path, mnist_da
         for name, (t, c) in changes.items():
             other = run_first_steps(tmp_path / name.replace(" ", "_"), mnist_data_dir, train_changes=t, top_changes=c)
             measured["real_changes"][name] = relative_difference_per_step(other, values)
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True).stdout.strip()
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
         os.makedirs(os.path.dirname(GOLDEN), exist_ok=True)
         with open(GOLDEN, "w") as f:
-            json.dump({"what": f"history.jsonl of the first {STEPS} iterations of mnist, batch {BATCH}, seed 0, "
-                               "through the runner without XLA (tests/test_golden.py)",
-                       "written_by": "INFOGAN_WRITE_GOLDEN=1 python -m pytest tests/test_golden.py",
-                       "commit": commit, "cpu": provenance.cpu_model(), "python": platform.python_version(),
-                       "relative_difference_per_step": measured,
-                       "tolerance_per_step": [tolerance(s) for s in range(1, STEPS + 1)],
-                       "values": values}, f, indent=1)
+            json.dump(
+                {
+                    "what": f"history.jsonl of the first {STEPS} iterations of mnist, batch {BATCH}, seed 0, "
+                    "through the runner without XLA (tests/test_golden.py)",
+                    "written_by": "INFOGAN_WRITE_GOLDEN=1 python -m pytest tests/test_golden.py",
+                    "commit": commit,
+                    "cpu": provenance.cpu_model(),
+                    "python": platform.python_version(),
+                    "relative_difference_per_step": measured,
+                    "tolerance_per_step": [tolerance(s) for s in range(1, STEPS + 1)],
+                    "values": values,
+                },
+                f,
+                indent=1,
+            )
         limits = [tolerance(s) for s in range(1, STEPS + 1)]
         for name, diff in measured["round_off"].items():
             assert all(d <= t for d, t in zip(diff, limits)), f"round-off ({name}) exceeds the tolerance: {diff}"
@@ -127,4 +158,5 @@ def test_first_20_iterations_of_mnist_match_the_golden_values(tmp_path, mnist_da
     for k in KEYS:
         for step, (ours, theirs) in enumerate(zip(values[k], golden[k]), start=1):
             assert abs(ours - theirs) <= tolerance(step) * (1 + abs(theirs)), (
-                f"{k} at step {step}: {ours} against the golden {theirs} (tolerance {tolerance(step)})")
+                f"{k} at step {step}: {ours} against the golden {theirs} (tolerance {tolerance(step)})"
+            )

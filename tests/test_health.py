@@ -10,8 +10,8 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import REPO
+
 from infogan_tf import configs, data, experiment, figures, health, inference, latents
 from infogan_tf.model import InfoGAN
 
@@ -33,10 +33,17 @@ def _information(code, c, params):
     return float(spec.information([tf.constant(c, tf.float32)], tf.constant(params, tf.float32))[code.name])
 
 
-@pytest.mark.parametrize("code", [latents.Categorical("c", 10), latents.Categorical("c", 3),
-                                  latents.Continuous("c"), latents.Continuous("c", learn_std=True),
-                                  latents.Continuous("c", dim=2, low=0.0, high=3.0),
-                                  latents.Continuous("c", dim=2, low=0.0, high=3.0, learn_std=True)])
+@pytest.mark.parametrize(
+    "code",
+    [
+        latents.Categorical("c", 10),
+        latents.Categorical("c", 3),
+        latents.Continuous("c"),
+        latents.Continuous("c", learn_std=True),
+        latents.Continuous("c", dim=2, low=0.0, high=3.0),
+        latents.Continuous("c", dim=2, low=0.0, high=3.0, learn_std=True),
+    ],
+)
 def test_closed_forms_are_the_information_of_a_q_that_ignores_the_image_or_reads_it(code):
     n = 400_000
     rng = np.random.default_rng(0)
@@ -80,8 +87,9 @@ def _figure1_columns():
 
 def _monitor(name, **kw):
     exp = REGISTRY.experiment(name)
-    lambdas = {c.name: exp.train.lambda_disc if c.kind == "categorical" else exp.train.lambda_cont
-               for c in exp.latent.codes}
+    lambdas = {
+        c.name: exp.train.lambda_disc if c.kind == "categorical" else exp.train.lambda_cont for c in exp.latent.codes
+    }
     return health.Monitor(exp.latent, mode=exp.mode, lambdas=lambdas, **kw)
 
 
@@ -152,14 +160,16 @@ def test_values_at_the_level_of_real_healthy_runs_raise_nothing():
 
 @pytest.fixture(scope="module")
 def faces():
-    exp = REGISTRY.experiment("shapes_faces", ["dataset.num_images=64", "dataset.num_test_images=32",
-                                               "train.batch_size=8"])
+    exp = REGISTRY.experiment(
+        "shapes_faces", ["dataset.num_images=64", "dataset.num_test_images=32", "train.batch_size=8"]
+    )
     return exp, data.load_dataset(exp.dataset, "train")
 
 
 def _samples(model):
-    return inference.to_unit_range(inference.sample(model, health.PROBE_SAMPLES, seed=health.PROBE_SEED),
-                                   model.arch.output_activation)
+    return inference.to_unit_range(
+        inference.sample(model, health.PROBE_SAMPLES, seed=health.PROBE_SEED), model.arch.output_activation
+    )
 
 
 def test_collapse_fires_on_a_constant_generator_and_waits_for_the_warm_up(faces):
@@ -191,6 +201,7 @@ def test_collapse_fires_on_a_constant_generator_and_waits_for_the_warm_up(faces)
 
 def _tensorboard_texts(run_dir):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     events = EventAccumulator(os.path.join(run_dir, "tensorboard"), size_guidance={"tensors": 0})
     events.Reload()
     texts = {}
@@ -200,16 +211,25 @@ def _tensorboard_texts(run_dir):
     return texts, events
 
 
-def test_a_run_whose_generator_stays_constant_says_so_once_everywhere_and_after_a_resume(faces, tmp_path,
-                                                                                        monkeypatch):
+def test_a_run_whose_generator_stays_constant_says_so_once_everywhere_and_after_a_resume(faces, tmp_path, monkeypatch):
     """G's learning rate 1e-12: G stays as initialised, near constant (the warm-up cut to 3 steps).
     Q cannot read the codes from it either, so every code is unused too."""
     log = _Log()
     monkeypatch.setattr(health, "logging", log)
-    overrides = ["dataset.num_images=64", "dataset.num_test_images=32", "train.batch_size=8", "train.g_lr=1e-12",
-                 "logging.log_every=1", "logging.checkpoint_every=4", "logging.image_every=0",
-                 "logging.eval_every=0", "logging.health_warmup=3", "evaluation.factor_rows=4",
-                 "evaluation.class_rows=5", "evaluation.untrained_baseline=false"]
+    overrides = [
+        "dataset.num_images=64",
+        "dataset.num_test_images=32",
+        "train.batch_size=8",
+        "train.g_lr=1e-12",
+        "logging.log_every=1",
+        "logging.checkpoint_every=4",
+        "logging.image_every=0",
+        "logging.eval_every=0",
+        "logging.health_warmup=3",
+        "evaluation.factor_rows=4",
+        "evaluation.class_rows=5",
+        "evaluation.untrained_baseline=false",
+    ]
     exp = REGISTRY.experiment("shapes_faces", overrides + ["train.steps=6"])
     run = experiment.run_experiment(exp, seed=0, log_dir=str(tmp_path), jit_compile=False, do_export=False)
     kinds = [(w["kind"], w["code"]) for w in run.metrics["health"]]
@@ -222,8 +242,14 @@ def test_a_run_whose_generator_stays_constant_says_so_once_everywhere_and_after_
     assert "step 6" in log.lines[-1]
     # TensorBoard: one text per warning, under health/<kind>[/<code>].
     texts, events = _tensorboard_texts(run.run_dir)
-    assert sorted(texts) == ["health/code_unused/c1", "health/code_unused/c2", "health/code_unused/c3",
-                             "health/code_unused/c4", "health/code_unused/c5", "health/collapse"]
+    assert sorted(texts) == [
+        "health/code_unused/c1",
+        "health/code_unused/c2",
+        "health/code_unused/c3",
+        "health/code_unused/c4",
+        "health/code_unused/c5",
+        "health/collapse",
+    ]
     assert texts["health/collapse"] == [(6, "step 6: " + run.metrics["health"][5]["message"])]
     assert [e.step for e in events.Tensors("health/sample_spread")] == [6]
     # A figure of the run says so in its subtitle, and its record carries the warnings.
@@ -236,8 +262,14 @@ def test_a_run_whose_generator_stays_constant_says_so_once_everywhere_and_after_
         return save_traversal(grid, path, title, column_labels, xlabel, ylabel, subtitle)
 
     monkeypatch.setattr(figures, "save_traversal", capture)
-    sheet = configs.Figure(name="faces_c1", kind="categorical", experiments={"": "shapes_faces"}, code="c1",
-                           title="c1", order_by_label=True)
+    sheet = configs.Figure(
+        name="faces_c1",
+        kind="categorical",
+        experiments={"": "shapes_faces"},
+        code="c1",
+        title="c1",
+        order_by_label=True,
+    )
     info = figures.render(sheet, runs, str(tmp_path / "out"))
     assert os.path.exists(info["path"]) and info["health"] == {"shapes_faces": run.metrics["health"]}
     assert info["health_note"].startswith("Training health: c1 unused") and "G collapsed" in info["health_note"]
@@ -252,7 +284,8 @@ def test_a_run_whose_generator_stays_constant_says_so_once_everywhere_and_after_
     resumed = experiment.run_experiment(more, seed=0, log_dir=str(tmp_path), jit_compile=False, do_export=False)
     assert resumed.run_dir == run.run_dir and resumed.metrics["step"] == 9
     assert [(w["kind"], w["code"], w["step"], w["message"]) for w in resumed.metrics["health"]] == [
-        (w["kind"], w["code"], w["step"], w["message"]) for w in run.metrics["health"]]
+        (w["kind"], w["code"], w["step"], w["message"]) for w in run.metrics["health"]
+    ]
     assert resumed.metrics["health"][5]["holds_at_end"] and log.lines == []
     with open(os.path.join(run.run_dir, health.PROBES_FILE)) as f:
         assert [json.loads(line)["step"] for line in f] == [6, 9]

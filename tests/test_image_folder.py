@@ -21,8 +21,11 @@ def test_chairs_layout_is_found_recursively_and_cropped_to_the_object(tmp_path):
         for view in range(3):
             _chair(root / chair / "renders" / f"image_{view:03d}_p020_t000_r096.png")
     (root / "all_chair_names.mat").write_bytes(b"not an image")  # other files are ignored
-    split = data.load_dataset(configs.parse_dataset({"source": "image_folder", "path": "3d_chairs", "size": 64, "crop": "bbox"}),
-                              "train", str(tmp_path))
+    split = data.load_dataset(
+        configs.parse_dataset({"source": "image_folder", "path": "3d_chairs", "size": 64, "crop": "bbox"}),
+        "train",
+        str(tmp_path),
+    )
     assert split.images.shape == (6, 64, 64, 1) and split.labels is None
     img = split.images[0, ..., 0].astype(int)
     # The 40x60 object fills the square crop's height (5% margin), centred: dark middle, white sides.
@@ -36,21 +39,33 @@ def test_faces_without_crop_are_resized_whole_and_grey(tmp_path):
     rgb = np.zeros((150, 150, 3), np.uint8)
     rgb[:, :75] = (255, 0, 0)
     Image.fromarray(rgb).save(folder / "a.png")
-    split = data.load_dataset(configs.parse_dataset({"source": "image_folder", "path": "3d_faces", "size": 32, "crop": None}),
-                              "train", str(tmp_path))
+    split = data.load_dataset(
+        configs.parse_dataset({"source": "image_folder", "path": "3d_faces", "size": 32, "crop": None}),
+        "train",
+        str(tmp_path),
+    )
     assert split.images.shape == (1, 32, 32, 1)
     left, right = split.images[0, :, :16, 0].mean(), split.images[0, :, 16:, 0].mean()
     assert left == pytest.approx(76, abs=2) and right == 0  # ITU-R 601 luma of pure red is 76
 
 
 def test_missing_folder_names_the_path_and_where_to_get_it(tmp_path):
-    opts = configs.parse_dataset({"source": "image_folder", "name": "3D Chairs", "path": "3d_chairs", "size": 64,
-                                  "layout": "rendered_chairs/<chair>/renders/*.png",
-                                  "get": "Download rendered_chairs.tar by hand."})
+    opts = configs.parse_dataset(
+        {
+            "source": "image_folder",
+            "name": "3D Chairs",
+            "path": "3d_chairs",
+            "size": 64,
+            "layout": "rendered_chairs/<chair>/renders/*.png",
+            "get": "Download rendered_chairs.tar by hand.",
+        }
+    )
     with pytest.raises(data.DataUnavailableError) as e:
         data.load_dataset(opts, "train", str(tmp_path))
     msg = str(e.value)
-    assert str(tmp_path / "3d_chairs") in msg and "rendered_chairs/<chair>/renders" in msg and "rendered_chairs.tar" in msg
+    assert (
+        str(tmp_path / "3d_chairs") in msg and "rendered_chairs/<chair>/renders" in msg and "rendered_chairs.tar" in msg
+    )
 
 
 def test_empty_folder_and_unreadable_image_are_reported(tmp_path):
@@ -80,7 +95,7 @@ def _folder(path, n=3, size=(40, 40), mode="L"):
     path.mkdir(parents=True, exist_ok=True)
     for i in range(n):
         img = np.zeros(size[::-1], np.uint8)
-        img[5 + i:20 + i, 5:25] = 200
+        img[5 + i : 20 + i, 5:25] = 200
         Image.fromarray(img).convert(mode).save(path / f"img_{i:03d}.png")
     return path
 
@@ -108,8 +123,11 @@ def test_missing_folder_names_every_place_looked_at(tmp_path, monkeypatch):
 
 def test_an_empty_path_says_how_to_pass_the_folder():
     opts = configs.parse_dataset({"source": "image_folder", "name": "your images", "path": "", "size": 32})
-    with pytest.raises(data.DataUnavailableError, match=r"your images: dataset.path is empty: pass the folder of "
-                                                        r"images with --set dataset.path=DIR"):
+    with pytest.raises(
+        data.DataUnavailableError,
+        match=r"your images: dataset.path is empty: pass the folder of "
+        r"images with --set dataset.path=DIR",
+    ):
         data.load_dataset(opts, "train", None)
 
 
@@ -139,7 +157,9 @@ def test_mixed_sizes_name_both_files_and_what_to_do(tmp_path):
     with pytest.raises(data.ImageFolderError) as e:
         _load(root)
     msg = str(e.value)
-    assert f"'{root / 'img_000.png'}' (40x40, mode L, grey)" in msg and f"'{root / 'more' / 'img_000.png'}' (48x40" in msg
+    assert (
+        f"'{root / 'img_000.png'}' (40x40, mode L, grey)" in msg and f"'{root / 'more' / 'img_000.png'}' (48x40" in msg
+    )
     assert "Resize them to one size" in msg and "--set dataset.crop=center" in msg and "--set dataset.crop=bbox" in msg
     for crop in ("center", "bbox"):  # each image is cropped to a square first: sizes may differ
         assert _load(root, crop=crop).shape == (3, 32, 32, 1)
@@ -159,8 +179,11 @@ def test_grey_and_colour_files_together_are_named_with_their_modes(tmp_path):
 
 def test_grey_files_for_colour_images_are_refused_and_mixed_ones_found(tmp_path):
     root = _folder(tmp_path / "imgs", n=3, mode="L")
-    with pytest.raises(data.ImageFolderError, match=r"are grey \(e.g. .*img_000.png.*mode L.*dataset.grey=false asks "
-                                                    r"for colour images: train a grey experiment"):
+    with pytest.raises(
+        data.ImageFolderError,
+        match=r"are grey \(e.g. .*img_000.png.*mode L.*dataset.grey=false asks "
+        r"for colour images: train a grey experiment",
+    ):
         _load(root, grey=False)
     _folder(tmp_path / "imgs" / "z", n=1, mode="RGB")  # the first file is grey, a later one colour
     with pytest.raises(data.ImageFolderError, match=r"grey and colour .*img_000.png.*mode L.*z/img_000.png.*mode RGB"):
@@ -205,8 +228,9 @@ def test_center_crop_takes_the_central_square(tmp_path):
 
 def test_a_folder_is_read_once_for_both_splits_and_again_when_it_changes(tmp_path, monkeypatch):
     root = _folder(tmp_path / "data" / "imgs", n=5)
-    opts = configs.parse_dataset({"source": "image_folder", "path": "imgs", "size": 32, "crop": None,
-                                  "num_test_images": 2})
+    opts = configs.parse_dataset(
+        {"source": "image_folder", "path": "imgs", "size": 32, "crop": None, "num_test_images": 2}
+    )
     reads = []
     read = data._read_images
     monkeypatch.setattr(data, "_read_images", lambda root, paths, *a: reads.append(len(paths)) or read(root, paths, *a))
@@ -220,6 +244,7 @@ def test_a_folder_is_read_once_for_both_splits_and_again_when_it_changes(tmp_pat
 
 def test_a_big_folder_logs_its_progress(tmp_path, monkeypatch, caplog):
     import logging
+
     root = _folder(tmp_path / "imgs", n=5)
     monkeypatch.setattr(data, "PROGRESS_EVERY", 2)
     with caplog.at_level(logging.INFO):

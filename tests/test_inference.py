@@ -9,9 +9,16 @@ import tensorflow as tf
 
 from infogan_tf import configs, inference
 
-SPEC = configs.parse_latent({"noise_dim": 4, "codes": [
-    {"name": "c1", "type": "categorical", "k": 3}, {"name": "c2", "type": "continuous"},
-    {"name": "c3", "type": "continuous", "dim": 2, "low": 0.0, "high": 2.0}]})
+SPEC = configs.parse_latent(
+    {
+        "noise_dim": 4,
+        "codes": [
+            {"name": "c1", "type": "categorical", "k": 3},
+            {"name": "c2", "type": "continuous"},
+            {"name": "c3", "type": "continuous", "dim": 2, "low": 0.0, "high": 2.0},
+        ],
+    }
+)
 Arch = collections.namedtuple("Arch", "image_shape output_activation")
 
 
@@ -57,8 +64,7 @@ def test_setting_codes_by_name_keeps_the_other_draws():
 def test_row_latents_cycle_the_categories_unless_set():
     assert inference.row_latents(SPEC, 7).codes["c1"].argmax(1).tolist() == [0, 1, 2, 0, 1, 2, 0]
     assert inference.row_latents(SPEC, 2, codes={"c1": 1}).codes["c1"].argmax(1).tolist() == [1, 1]
-    np.testing.assert_array_equal(inference.row_latents(SPEC, 7, seed=4).z,
-                                  inference.sample_latents(SPEC, 7, seed=4).z)
+    np.testing.assert_array_equal(inference.row_latents(SPEC, 7, seed=4).z, inference.sample_latents(SPEC, 7, seed=4).z)
 
 
 def test_traverse_changes_only_the_traversed_code_along_a_row():
@@ -89,18 +95,24 @@ def test_generate_batches_and_traverse_arranges_rows_by_values():
     np.testing.assert_array_equal(images[:, 0, 4:7, 0], np.tile([0, 1, 0], (7, 1)))
 
 
-@pytest.mark.parametrize("codes, message", [
-    ({"c9": 1}, r"no code named 'c9'; the codes are c1: categorical, 3 categories \(an index 0..2\); "
-                r"c2: continuous, a float"),
-    ({"c1": 3}, r"code 'c1' has 3 categories: valid indices are 0..2, got 3"),
-    ({"c1": [0, -1]}, r"valid indices are 0..2, got -1"),
-    ({"c1": 1.0}, r"code 'c1' is categorical with 3 categories: give a category index, an integer 0..2"),
-    ({"c1": True}, r"code 'c1' is categorical"),
-    ({"c1": [0, 1, 2]}, r"code 'c1': give one category index or 2 \(one per row\)"),
-    ({"c2": "high"}, r"code 'c2' is continuous: give a float"),
-    ({"c2": float("nan")}, r"code 'c2': values must be finite"),
-    ({"c3": [1.0, 2.0, 3.0]}, r"code 'c3': give a float, 2 floats \(one per row\) or an array \[2, 2\]"),
-])
+@pytest.mark.parametrize(
+    "codes, message",
+    [
+        (
+            {"c9": 1},
+            r"no code named 'c9'; the codes are c1: categorical, 3 categories \(an index 0..2\); "
+            r"c2: continuous, a float",
+        ),
+        ({"c1": 3}, r"code 'c1' has 3 categories: valid indices are 0..2, got 3"),
+        ({"c1": [0, -1]}, r"valid indices are 0..2, got -1"),
+        ({"c1": 1.0}, r"code 'c1' is categorical with 3 categories: give a category index, an integer 0..2"),
+        ({"c1": True}, r"code 'c1' is categorical"),
+        ({"c1": [0, 1, 2]}, r"code 'c1': give one category index or 2 \(one per row\)"),
+        ({"c2": "high"}, r"code 'c2' is continuous: give a float"),
+        ({"c2": float("nan")}, r"code 'c2': values must be finite"),
+        ({"c3": [1.0, 2.0, 3.0]}, r"code 'c3': give a float, 2 floats \(one per row\) or an array \[2, 2\]"),
+    ],
+)
 def test_a_code_it_cannot_take_is_a_value_error_naming_the_code(codes, message):
     with pytest.raises(ValueError, match=message):
         inference.sample_latents(SPEC, 2, codes=codes)

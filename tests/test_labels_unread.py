@@ -9,9 +9,17 @@ from infogan_tf import data, experiment, loop
 # shapes_faces on a few generated images (no files needed): labels (the shape class) and known
 # factors. Its evaluation reads them before training (the untrained baseline) and after every step,
 # between the training steps.
-OVERRIDES = ["dataset.num_images=64", "dataset.num_test_images=32", "train.batch_size=8", "train.steps=3",
-             "logging.log_every=1", "logging.eval_every=1", "logging.image_every=0",
-             "evaluation.class_rows=8", "evaluation.factor_rows=2"]
+OVERRIDES = [
+    "dataset.num_images=64",
+    "dataset.num_test_images=32",
+    "train.batch_size=8",
+    "train.steps=3",
+    "logging.log_every=1",
+    "logging.eval_every=1",
+    "logging.image_every=0",
+    "evaluation.class_rows=8",
+    "evaluation.factor_rows=2",
+]
 
 
 def _scrambled(split: data.Split) -> data.Split:
@@ -19,8 +27,7 @@ def _scrambled(split: data.Split) -> data.Split:
     return data.Split(split.images, split.labels[perm], {k: v[perm] for k, v in split.factors.items()})
 
 
-ALTER = {"as loaded": lambda split: split, "scrambled": _scrambled,
-         "removed": lambda split: data.Split(split.images)}
+ALTER = {"as loaded": lambda split: split, "scrambled": _scrambled, "removed": lambda split: data.Split(split.images)}
 
 
 def _train(registry, monkeypatch, tmp_path, how):
@@ -33,9 +40,13 @@ def _train(registry, monkeypatch, tmp_path, how):
         return splits[split]
 
     monkeypatch.setattr(data, "load_dataset", altered)
-    run = experiment.run_experiment(registry.experiment("shapes_faces", OVERRIDES), seed=0,
-                                    log_dir=str(tmp_path / how.replace(" ", "_")), jit_compile=False,
-                                    do_export=False)
+    run = experiment.run_experiment(
+        registry.experiment("shapes_faces", OVERRIDES),
+        seed=0,
+        log_dir=str(tmp_path / how.replace(" ", "_")),
+        jit_compile=False,
+        do_export=False,
+    )
     monkeypatch.setattr(data, "load_dataset", load)
     return run, splits
 
@@ -50,8 +61,12 @@ def _assert_trained_alike(a, b):
     history_a, history_b = loop.read_history(a.run_dir), loop.read_history(b.run_dir)
     assert [r["step"] for r in history_a] == [1, 2, 3]
     assert history_a == history_b  # every logged loss, L_I and D output of every step, exactly
-    for m, n in ((a.model.generator, b.model.generator), (a.model.discriminator, b.model.discriminator),
-                 (a.model.d_optimizer, b.model.d_optimizer), (a.model.g_optimizer, b.model.g_optimizer)):
+    for m, n in (
+        (a.model.generator, b.model.generator),
+        (a.model.discriminator, b.model.discriminator),
+        (a.model.d_optimizer, b.model.d_optimizer),
+        (a.model.g_optimizer, b.model.g_optimizer),
+    ):
         assert len(m.variables) == len(n.variables) > 0
         for x, y in zip(m.variables, n.variables):
             np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=x.path)
@@ -59,8 +74,10 @@ def _assert_trained_alike(a, b):
 
 
 def test_training_with_scrambled_labels_is_identical(as_loaded, registry, monkeypatch, tmp_path):
-    (loaded, loaded_splits), (scrambled, scrambled_splits) = as_loaded, _train(
-        registry, monkeypatch, tmp_path, "scrambled")
+    (loaded, loaded_splits), (scrambled, scrambled_splits) = (
+        as_loaded,
+        _train(registry, monkeypatch, tmp_path, "scrambled"),
+    )
     for split in ("train", "test"):
         assert np.mean(loaded_splits[split].labels != scrambled_splits[split].labels) > 0.4
     _assert_trained_alike(loaded, scrambled)

@@ -50,8 +50,7 @@ def test_continuous_fixed_std_bound_is_ln2_minus_half_ln_2pi():
     code = latents.Continuous("c2")
     c = tf.random.uniform([64, 1], -1, 1)
     spec = latents.LatentSpec(0, (code,))
-    assert spec.information([c], c)["c2"].numpy() == pytest.approx(
-        math.log(2) - 0.5 * math.log(2 * math.pi), abs=1e-6)
+    assert spec.information([c], c)["c2"].numpy() == pytest.approx(math.log(2) - 0.5 * math.log(2 * math.pi), abs=1e-6)
 
 
 def test_continuous_learned_std_hand_computed():
@@ -66,8 +65,8 @@ def test_continuous_learned_std_hand_computed():
 
 def test_mnist_spec_sizes_and_order(registry):
     spec = registry.experiment("mnist").latent
-    assert spec.input_dim == 74   # Table 1: 62 noise + 10 + 1 + 1
-    assert spec.q_dim == 12       # 10 logits + 2 means (std fixed)
+    assert spec.input_dim == 74  # Table 1: 62 noise + 10 + 1 + 1
+    assert spec.q_dim == 12  # 10 logits + 2 means (std fixed)
     assert [c.name for c in spec.codes] == ["c1", "c2", "c3"]
 
 
@@ -103,6 +102,7 @@ def test_bad_specs_are_rejected():
     with pytest.raises(ValueError, match="unique"):
         latents.LatentSpec(1, (latents.Categorical("c", 2), latents.Categorical("c", 3)))
     from infogan_tf import configs
+
     with pytest.raises(configs.ConfigError, match="'gaussian' is not a code type"):
         configs.parse_latent({"noise_dim": 2, "codes": [{"name": "x", "type": "gaussian"}]})
 
@@ -119,12 +119,14 @@ def test_h_c_is_ln_k_and_ln_of_the_range_exactly_and_carries_no_gradient():
     params = tf.Variable(rng.normal([32, spec.q_dim]))
     with tf.GradientTape(persistent=True) as tape:
         info = spec.information(codes, params)
-        log_q = {code.name: tf.reduce_mean(code.log_q(c, p))
-                 for code, c, p in zip(spec.codes, codes, spec.split_q(params))}
+        log_q = {
+            code.name: tf.reduce_mean(code.log_q(c, p)) for code, c, p in zip(spec.codes, codes, spec.split_q(params))
+        }
     for code in spec.codes:
         assert float(info[code.name] - log_q[code.name]) == pytest.approx(code.entropy, abs=1e-6)
-        np.testing.assert_array_equal(tape.gradient(info[code.name], params).numpy(),
-                                      tape.gradient(log_q[code.name], params).numpy())
+        np.testing.assert_array_equal(
+            tape.gradient(info[code.name], params).numpy(), tape.gradient(log_q[code.name], params).numpy()
+        )
 
 
 def test_l_i_rises_as_q_gets_better_and_never_exceeds_h_c():
@@ -172,5 +174,5 @@ def test_learned_std_is_exp_of_the_second_output_and_its_gradients():
         log_q = code.log_q(c, params)
     mean, std = params.numpy()[:, :1], np.exp(params.numpy()[:, 1:])
     np.testing.assert_allclose(spec.posteriors(params)["c"]["std"].numpy(), std, rtol=1e-6)
-    expected = np.concatenate([(c - mean) / std ** 2, (c - mean) ** 2 / std ** 2 - 1], axis=1)
+    expected = np.concatenate([(c - mean) / std**2, (c - mean) ** 2 / std**2 - 1], axis=1)
     np.testing.assert_allclose(tape.gradient(log_q, params).numpy(), expected, rtol=1e-5, atol=1e-6)

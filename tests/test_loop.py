@@ -23,8 +23,14 @@ def images(generated_images):
 
 def test_training_on_shared_mnist_gives_finite_losses_and_rising_information(tiny_experiment, mnist_images, tmp_path):
     model = InfoGAN(tiny_experiment, seed=0, jit_compile=True)
-    last = loop.fit(model, lambda s: data.training_batches(mnist_images, 16, 0, s), str(tmp_path),
-                    total_steps=25, log_every=1, checkpoint_every=100)
+    last = loop.fit(
+        model,
+        lambda s: data.training_batches(mnist_images, 16, 0, s),
+        str(tmp_path),
+        total_steps=25,
+        log_every=1,
+        checkpoint_every=100,
+    )
     assert int(model.step) == 25
     assert all(np.isfinite(v) for v in last.values())
     # One trace (and so one XLA compilation) for the whole run: the step never retraces.
@@ -79,14 +85,21 @@ def test_interrupt_saves_a_checkpoint_and_resumes(tiny_experiment, images, tmp_p
                 if calls["n"] == 4:
                     raise KeyboardInterrupt
                 yield x
+
         return gen()
 
     with pytest.raises(KeyboardInterrupt):
         loop.fit(model, batches, str(tmp_path), total_steps=10, log_every=1, checkpoint_every=100)
     assert int(model.step) == 3
     again = InfoGAN(tiny_experiment, seed=0, jit_compile=False)
-    loop.fit(again, lambda s: data.training_batches(images, 16, 0, s), str(tmp_path),
-             total_steps=5, log_every=1, checkpoint_every=100)
+    loop.fit(
+        again,
+        lambda s: data.training_batches(images, 16, 0, s),
+        str(tmp_path),
+        total_steps=5,
+        log_every=1,
+        checkpoint_every=100,
+    )
     assert int(again.step) == 5
     assert [r["step"] for r in loop.read_history(str(tmp_path))] == [1, 2, 3, 4, 5]
 
@@ -113,7 +126,8 @@ class _Log:
 
 
 def test_a_damaged_newest_checkpoint_is_named_and_the_previous_one_resumes(
-        tiny_experiment, images, straight, tmp_path, monkeypatch):
+    tiny_experiment, images, straight, tmp_path, monkeypatch
+):
     run_dir = str(tmp_path)
     _train(tiny_experiment, images[:200], run_dir, steps=4, checkpoint_every=2)  # checkpoints 2 and 4
     _truncate_newest_data_file(run_dir, 4)
@@ -151,6 +165,14 @@ def test_the_last_step_is_checkpointed_before_its_evaluation(tiny_experiment, im
         raise RuntimeError("evaluation failed")
 
     with pytest.raises(RuntimeError, match="evaluation failed"):
-        loop.fit(model, lambda s: data.training_batches(images[:200], 16, 0, s), str(tmp_path), total_steps=3,
-                 log_every=1, checkpoint_every=100, eval_every=100, on_eval=failing_eval)
+        loop.fit(
+            model,
+            lambda s: data.training_batches(images[:200], 16, 0, s),
+            str(tmp_path),
+            total_steps=3,
+            log_every=1,
+            checkpoint_every=100,
+            eval_every=100,
+            on_eval=failing_eval,
+        )
     assert tf.train.latest_checkpoint(os.path.join(str(tmp_path), "checkpoints")).endswith("ckpt-3")

@@ -40,8 +40,9 @@ def test_d_step_updates_d_trunk_d_head_and_q_head_and_g_step_only_g(registry, bn
 
 
 def test_the_d_loss_is_the_gan_loss_minus_lambda_times_l_i(registry):
-    model = InfoGAN(registry.experiment("mnist", ["train.batch_size=16", "train.lambda_disc=2",
-                                                  "train.lambda_cont=0.5"]), seed=0)
+    model = InfoGAN(
+        registry.experiment("mnist", ["train.batch_size=16", "train.lambda_disc=2", "train.lambda_cont=0.5"]), seed=0
+    )
     m = model.d_step(tf.random.uniform([16, 28, 28, 1], seed=1))
     expected = m["d_gan_loss"] - 2.0 * m["L_I/c1"] - 0.5 * (m["L_I/c2"] + m["L_I/c3"])
     assert float(m["d_loss"]) == pytest.approx(float(expected), rel=1e-6)
@@ -58,8 +59,15 @@ def test_the_information_term_trains_q_head_and_the_shared_trunk_in_the_d_step_n
     # to the D step's update. Q's head and the trunk it shares with D move with L_I; D's head, which
     # L_I does not reach, takes the same update either way. (A Q on a stop_gradient of the trunk, or a
     # D step that left L_I out, fails this.)
-    models = {lam: InfoGAN(registry.experiment("mnist", ["train.batch_size=16", f"train.lambda_disc={lam}",
-                                                         f"train.lambda_cont={lam}"]), seed=0) for lam in (0, 1)}
+    models = {
+        lam: InfoGAN(
+            registry.experiment(
+                "mnist", ["train.batch_size=16", f"train.lambda_disc={lam}", f"train.lambda_cont={lam}"]
+            ),
+            seed=0,
+        )
+        for lam in (0, 1)
+    }
     real = tf.random.uniform([16, 28, 28, 1], seed=1)
     latents = models[1].spec.sample(tf.random.Generator.from_seed(5), 16)
     q_before = _snapshot(_part(models[0].discriminator, "q_head"))
@@ -86,8 +94,10 @@ def test_d_steps_and_g_steps_raise_l_i_and_gan_mode_g_steps_do_not(registry, tin
 
     gains = {}
     for name, step, steps in (("d", "d_step", 5), ("g", "g_step", 3), ("gan g", "g_step", 3)):
-        m = InfoGAN(registry.experiment("mnist", ["train.batch_size=16", "mode=gan"]) if name == "gan g"
-                    else tiny_experiment, seed=0)
+        m = InfoGAN(
+            registry.experiment("mnist", ["train.batch_size=16", "mode=gan"]) if name == "gan g" else tiny_experiment,
+            seed=0,
+        )
         latents = m.spec.sample(tf.random.Generator.from_seed(5), 16)
         before, update = l_i(m, latents), getattr(m, step)
         for _ in range(steps):
@@ -102,8 +112,9 @@ def test_d_steps_and_g_steps_raise_l_i_and_gan_mode_g_steps_do_not(registry, tin
 
 def test_gan_mode_gives_g_no_information_reward(registry):
     exp = lambda *o: registry.experiment("mnist", ["train.batch_size=16", *o])  # noqa: E731
-    gan, info, info0 = (InfoGAN(exp(*o), seed=0) for o in (
-        ["mode=gan"], [], ["train.lambda_disc=0", "train.lambda_cont=0"]))
+    gan, info, info0 = (
+        InfoGAN(exp(*o), seed=0) for o in (["mode=gan"], [], ["train.lambda_disc=0", "train.lambda_cont=0"])
+    )
     real = tf.random.uniform([16, 28, 28, 1], seed=1)
     d_latents, g_latents = (gan.spec.sample(tf.random.Generator.from_seed(s), 16) for s in (5, 6))
     # Same init. The D step is identical in both modes: Q is still trained in the baseline (D's loss
@@ -134,8 +145,7 @@ def test_g_loss_is_the_non_saturating_loss_minus_lambda_times_l_i(model):
     z, codes = spec.sample(model.rng, 16)
     fake = model.generator(spec.generator_input(z, codes), training=True)
     logits, q = model.discriminator(fake, training=True)
-    expected = losses.generator_gan_loss(logits) + losses.information_penalty(
-        spec.information(codes, q), model.lambdas)
+    expected = losses.generator_gan_loss(logits) + losses.information_penalty(spec.information(codes, q), model.lambdas)
     model.rng.state.assign(state)
     assert float(model.g_step(real)["g_loss"]) == pytest.approx(float(expected), rel=1e-5)
 

@@ -45,9 +45,13 @@ def test_shape_statistics_measure_position_and_size():
 
 def _render(shape, rotation=0.0, scale=1.0, x=0.0, y=0.0, size=128, color=False):
     n = len(shape)
-    f = {"shape": np.asarray(shape), "rotation": np.broadcast_to(rotation, n).astype(float),
-         "scale": np.broadcast_to(scale, n).astype(float), "x": np.broadcast_to(x, n).astype(float),
-         "y": np.broadcast_to(y, n).astype(float)}
+    f = {
+        "shape": np.asarray(shape),
+        "rotation": np.broadcast_to(rotation, n).astype(float),
+        "scale": np.broadcast_to(scale, n).astype(float),
+        "x": np.broadcast_to(x, n).astype(float),
+        "y": np.broadcast_to(y, n).astype(float),
+    }
     if color:
         f["hue"] = np.full(n, 0.6)
     return shapes.render(f, size, color)

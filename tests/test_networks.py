@@ -21,8 +21,15 @@ def _bn(n):
 
 
 # Hand-computed from Table 1 (every layer has a bias, as in the official code).
-G_TRAINABLE = (_fc(74, 1024) + _bn(1024) + _fc(1024, 7 * 7 * 128) + _bn(7 * 7 * 128)
-               + _conv(4, 128, 64) + _bn(64) + _conv(4, 64, 1))
+G_TRAINABLE = (
+    _fc(74, 1024)
+    + _bn(1024)
+    + _fc(1024, 7 * 7 * 128)
+    + _bn(7 * 7 * 128)
+    + _conv(4, 128, 64)
+    + _bn(64)
+    + _conv(4, 64, 1)
+)
 TRUNK = _conv(4, 1, 64) + _conv(4, 64, 128) + _bn(128) + _fc(7 * 7 * 128, 1024) + _bn(1024)
 D_HEAD = _fc(1024, 1)
 Q_HEAD = _fc(1024, 128) + _bn(128) + _fc(128, 12)
@@ -78,15 +85,35 @@ def test_intermediate_shapes_follow_table_1(nets):
 
 def test_layer_order_bn_and_activation_placement():
     g = networks.Generator(architectures.MNIST, 74)
-    kinds = [type(l).__name__ for l in g.net.layers]
-    assert kinds == ["Dense", "BatchNormalization", "ReLU", "Dense", "BatchNormalization", "ReLU",
-                     "Reshape", "Conv2DTranspose", "BatchNormalization", "ReLU",
-                     "Conv2DTranspose", "Activation"]
+    kinds = [type(layer).__name__ for layer in g.net.layers]
+    assert kinds == [
+        "Dense",
+        "BatchNormalization",
+        "ReLU",
+        "Dense",
+        "BatchNormalization",
+        "ReLU",
+        "Reshape",
+        "Conv2DTranspose",
+        "BatchNormalization",
+        "ReLU",
+        "Conv2DTranspose",
+        "Activation",
+    ]
     d = networks.DiscriminatorQ(architectures.MNIST, 12)
-    kinds = [type(l).__name__ for l in d.trunk.layers]
-    assert kinds == ["Conv2D", "LeakyReLU", "Conv2D", "BatchNormalization", "LeakyReLU",
-                     "Flatten", "Dense", "BatchNormalization", "LeakyReLU"]
-    assert [type(l).__name__ for l in d.q_head.layers] == ["Dense", "BatchNormalization", "LeakyReLU", "Dense"]
+    kinds = [type(layer).__name__ for layer in d.trunk.layers]
+    assert kinds == [
+        "Conv2D",
+        "LeakyReLU",
+        "Conv2D",
+        "BatchNormalization",
+        "LeakyReLU",
+        "Flatten",
+        "Dense",
+        "BatchNormalization",
+        "LeakyReLU",
+    ]
+    assert [type(layer).__name__ for layer in d.q_head.layers] == ["Dense", "BatchNormalization", "LeakyReLU", "Dense"]
 
 
 def test_official_hyperparameters_of_layers():
@@ -104,7 +131,11 @@ def test_official_hyperparameters_of_layers():
             assert layer.kernel_size == (4, 4) and layer.strides == (2, 2) and layer.padding == "same"
     assert checked == 5  # D: conv2, fc 1024; G: fc 1024, fc 7x7x128, deconv 64
     slope = networks.DiscriminatorQ(architectures.MNIST, 12, leaky_slope=0.1)
-    assert [l.negative_slope for l in slope.trunk.layers if type(l).__name__ == "LeakyReLU"] == [0.1, 0.1, 0.1]
+    assert [layer.negative_slope for layer in slope.trunk.layers if type(layer).__name__ == "LeakyReLU"] == [
+        0.1,
+        0.1,
+        0.1,
+    ]
 
 
 def test_initialisation_statistics():
@@ -126,27 +157,66 @@ def test_initialisation_statistics():
 Q = 16
 TABLES = {
     # name: (G input, image shape, G trainable, trunk, D head, Q head)
-    "svhn": (168, (32, 32, 3),
-             _fc(168, 2 * 2 * 448) + _bn(1792) + _conv(4, 448, 256) + _bn(256) + _conv(4, 256, 128)
-             + _conv(4, 128, 64) + _conv(4, 64, 3),
-             _conv(4, 3, 64) + _conv(4, 64, 128) + _bn(128) + _conv(4, 128, 256) + _bn(256),
-             _fc(4 * 4 * 256, 1), _fc(4 * 4 * 256, 128) + _bn(128) + _fc(128, Q)),
-    "celeba": (228, (32, 32, 3),
-               _fc(228, 2 * 2 * 448) + _bn(1792) + _conv(4, 448, 256) + _bn(256) + _conv(4, 256, 128)
-               + _conv(4, 128, 64) + _conv(4, 64, 3),
-               _conv(4, 3, 64) + _conv(4, 64, 128) + _bn(128) + _conv(4, 128, 256) + _bn(256),
-               _fc(4 * 4 * 256, 1), _fc(4 * 4 * 256, 128) + _bn(128) + _fc(128, Q)),
-    "faces": (133, (32, 32, 1),
-              _fc(133, 1024) + _bn(1024) + _fc(1024, 8 * 8 * 128) + _bn(8192) + _conv(4, 128, 64) + _bn(64)
-              + _conv(4, 64, 1),
-              _conv(4, 1, 64) + _conv(4, 64, 128) + _bn(128) + _fc(8 * 8 * 128, 1024) + _bn(1024),
-              _fc(1024, 1), _fc(1024, Q)),
-    "chairs": (189, (64, 64, 1),
-               _fc(189, 1024) + _bn(1024) + _fc(1024, 8 * 8 * 256) + _bn(16384) + 2 * (_conv(4, 256, 256) + _bn(256))
-               + _conv(4, 256, 128) + _bn(128) + _conv(4, 128, 64) + _bn(64) + _conv(4, 64, 1),
-               _conv(4, 1, 64) + _conv(4, 64, 128) + _bn(128) + _conv(4, 128, 256) + _bn(256)
-               + 2 * (_conv(4, 256, 256) + _bn(256)) + _fc(8 * 8 * 256, 1024) + _bn(1024),
-               _fc(1024, 1), _fc(1024, Q)),
+    "svhn": (
+        168,
+        (32, 32, 3),
+        _fc(168, 2 * 2 * 448)
+        + _bn(1792)
+        + _conv(4, 448, 256)
+        + _bn(256)
+        + _conv(4, 256, 128)
+        + _conv(4, 128, 64)
+        + _conv(4, 64, 3),
+        _conv(4, 3, 64) + _conv(4, 64, 128) + _bn(128) + _conv(4, 128, 256) + _bn(256),
+        _fc(4 * 4 * 256, 1),
+        _fc(4 * 4 * 256, 128) + _bn(128) + _fc(128, Q),
+    ),
+    "celeba": (
+        228,
+        (32, 32, 3),
+        _fc(228, 2 * 2 * 448)
+        + _bn(1792)
+        + _conv(4, 448, 256)
+        + _bn(256)
+        + _conv(4, 256, 128)
+        + _conv(4, 128, 64)
+        + _conv(4, 64, 3),
+        _conv(4, 3, 64) + _conv(4, 64, 128) + _bn(128) + _conv(4, 128, 256) + _bn(256),
+        _fc(4 * 4 * 256, 1),
+        _fc(4 * 4 * 256, 128) + _bn(128) + _fc(128, Q),
+    ),
+    "faces": (
+        133,
+        (32, 32, 1),
+        _fc(133, 1024) + _bn(1024) + _fc(1024, 8 * 8 * 128) + _bn(8192) + _conv(4, 128, 64) + _bn(64) + _conv(4, 64, 1),
+        _conv(4, 1, 64) + _conv(4, 64, 128) + _bn(128) + _fc(8 * 8 * 128, 1024) + _bn(1024),
+        _fc(1024, 1),
+        _fc(1024, Q),
+    ),
+    "chairs": (
+        189,
+        (64, 64, 1),
+        _fc(189, 1024)
+        + _bn(1024)
+        + _fc(1024, 8 * 8 * 256)
+        + _bn(16384)
+        + 2 * (_conv(4, 256, 256) + _bn(256))
+        + _conv(4, 256, 128)
+        + _bn(128)
+        + _conv(4, 128, 64)
+        + _bn(64)
+        + _conv(4, 64, 1),
+        _conv(4, 1, 64)
+        + _conv(4, 64, 128)
+        + _bn(128)
+        + _conv(4, 128, 256)
+        + _bn(256)
+        + 2 * (_conv(4, 256, 256) + _bn(256))
+        + _fc(8 * 8 * 256, 1024)
+        + _bn(1024),
+        _fc(1024, 1),
+        _fc(1024, Q),
+    ),
 }
 
 

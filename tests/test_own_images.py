@@ -8,9 +8,9 @@ import os
 import numpy as np
 import pytest
 from PIL import Image
+from test_reproduce import runner  # noqa: F401  (the runner fixture: reproduce.main in this process)
 
 from infogan_tf import architectures, configs
-from test_reproduce import runner  # noqa: F401  (the runner fixture: reproduce.main in this process)
 
 
 def _shapes(root, n=64, size=32, colour=False, seed=0):
@@ -20,7 +20,7 @@ def _shapes(root, n=64, size=32, colour=False, seed=0):
     yy, xx = np.mgrid[:size, :size]
     for i in range(n):
         cx, cy, r = rng.uniform(0.3, 0.7) * size, rng.uniform(0.3, 0.7) * size, rng.uniform(0.15, 0.3) * size
-        mask = ((xx - cx) ** 2 + (yy - cy) ** 2 < r ** 2) if i % 2 else ((abs(xx - cx) < r) & (abs(yy - cy) < r))
+        mask = ((xx - cx) ** 2 + (yy - cy) ** 2 < r**2) if i % 2 else ((abs(xx - cx) < r) & (abs(yy - cy) < r))
         value = rng.integers(80, 256, 3 if colour else 1).astype(np.uint8)
         img = np.zeros((size, size, 3 if colour else 1), np.uint8)
         img[mask] = value
@@ -29,8 +29,12 @@ def _shapes(root, n=64, size=32, colour=False, seed=0):
 
 
 def test_the_templates_parse_and_pair_each_kind_of_image_with_its_architecture(registry):
-    expected = {"own_grey32": ("faces", (32, 32, 1)), "own_color32": ("svhn", (32, 32, 3)),
-                "own_grey64": ("chairs", (64, 64, 1)), "own_color64": ("chairs_color", (64, 64, 3))}
+    expected = {
+        "own_grey32": ("faces", (32, 32, 1)),
+        "own_color32": ("svhn", (32, 32, 3)),
+        "own_grey64": ("chairs", (64, 64, 1)),
+        "own_color64": ("chairs_color", (64, 64, 3)),
+    }
     for name, (arch, shape) in expected.items():
         exp = registry.experiment(name)
         assert exp.architecture.name == arch and exp.architecture.image_shape == shape
@@ -49,6 +53,7 @@ def test_the_templates_parse_and_pair_each_kind_of_image_with_its_architecture(r
 
 def test_colour_images_reach_the_tanh_generator_in_minus_one_to_one(registry, tmp_path):
     from infogan_tf import data
+
     exp = registry.experiment("own_color32", [f"dataset.path={_shapes(tmp_path / 'imgs', n=8, colour=True)}"])
     assert exp.architecture.output_activation == "tanh"
     images = data.load_dataset(exp.dataset, "train").images
@@ -61,6 +66,7 @@ def test_chairs_color_is_table_6_with_three_output_channels():
     import tensorflow as tf
 
     from infogan_tf import networks
+
     arch = architectures.CHAIRS_COLOR
     assert arch.source.startswith("paper Table 6 with a 3-channel") and "not in the paper" in arch.source
     assert arch.generator[:-1] == architectures.CHAIRS.generator[:-1] and arch.trunk == architectures.CHAIRS.trunk
@@ -71,23 +77,57 @@ def test_chairs_color_is_table_6_with_three_output_channels():
     assert logits.shape == (2,) and q.shape == (2, 16)
 
 
-@pytest.mark.parametrize("experiment, override, message", [
-    ("own_grey32", "dataset.size=48", "experiments.own_grey32.dataset.size: 48: the faces architecture takes 32x32x1 "
-     "images (grey); valid: 32; no architecture takes 48x48x1 images"),
-    ("own_grey32", "dataset.size=64", "dataset.size: 64: the faces architecture takes 32x32x1 images (grey); valid: 32; "
-     "64x64x1 images go to the architecture chairs (--set architecture=NAME)"),
-    ("own_grey32", "dataset.grey=false", "dataset.grey: false: the faces architecture takes 32x32x1 images (grey); "
-     "valid: true; 32x32x3 images go to the architecture svhn or celeba"),
-    ("own_color32", "dataset.grey=true", "dataset.grey: true: the svhn architecture takes 32x32x3 images (colour); "
-     "valid: false; 32x32x1 images go to the architecture faces"),
-    ("own_color64", "architecture=chairs", "dataset.grey: false: the chairs architecture takes 64x64x1 images (grey); "
-     "valid: true; 64x64x3 images go to the architecture chairs_color"),
-    ("shapes_svhn", "dataset.color=false", "dataset.color: false: the svhn architecture takes 32x32x3 images (colour); "
-     "valid: true"),
-    ("shapes_chairs", "dataset.size=32", "dataset.size: 32: the chairs architecture takes 64x64x1 images (grey); valid: 64"),
-    ("celeba", "dataset.size=64", "dataset.size: 64: the celeba architecture takes 32x32x3 images (colour); valid: 32; "
-     "64x64x3 images go to the architecture chairs_color"),
-])
+@pytest.mark.parametrize(
+    "experiment, override, message",
+    [
+        (
+            "own_grey32",
+            "dataset.size=48",
+            "experiments.own_grey32.dataset.size: 48: the faces architecture takes 32x32x1 "
+            "images (grey); valid: 32; no architecture takes 48x48x1 images",
+        ),
+        (
+            "own_grey32",
+            "dataset.size=64",
+            "dataset.size: 64: the faces architecture takes 32x32x1 images (grey); valid: 32; "
+            "64x64x1 images go to the architecture chairs (--set architecture=NAME)",
+        ),
+        (
+            "own_grey32",
+            "dataset.grey=false",
+            "dataset.grey: false: the faces architecture takes 32x32x1 images (grey); "
+            "valid: true; 32x32x3 images go to the architecture svhn or celeba",
+        ),
+        (
+            "own_color32",
+            "dataset.grey=true",
+            "dataset.grey: true: the svhn architecture takes 32x32x3 images (colour); "
+            "valid: false; 32x32x1 images go to the architecture faces",
+        ),
+        (
+            "own_color64",
+            "architecture=chairs",
+            "dataset.grey: false: the chairs architecture takes 64x64x1 images (grey); "
+            "valid: true; 64x64x3 images go to the architecture chairs_color",
+        ),
+        (
+            "shapes_svhn",
+            "dataset.color=false",
+            "dataset.color: false: the svhn architecture takes 32x32x3 images (colour); valid: true",
+        ),
+        (
+            "shapes_chairs",
+            "dataset.size=32",
+            "dataset.size: 32: the chairs architecture takes 64x64x1 images (grey); valid: 64",
+        ),
+        (
+            "celeba",
+            "dataset.size=64",
+            "dataset.size: 64: the celeba architecture takes 32x32x3 images (colour); valid: 32; "
+            "64x64x3 images go to the architecture chairs_color",
+        ),
+    ],
+)
 def test_a_dataset_that_does_not_fit_its_architecture_is_refused(registry, experiment, override, message):
     with pytest.raises(configs.ConfigError) as e:
         registry.experiment(experiment, [override])
@@ -100,9 +140,18 @@ def test_together_with_the_architecture_another_size_is_accepted(registry):
 
 
 def _args(tmp_path, experiment, folder, *more):
-    return [f"--experiment={experiment}", f"--set=dataset.path={folder}", "--steps=3", "--batch_size=8", "--noxla",
-            "--noexport", f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'results'}",
-            f"--data_dir={tmp_path / 'data'}", *more]
+    return [
+        f"--experiment={experiment}",
+        f"--set=dataset.path={folder}",
+        "--steps=3",
+        "--batch_size=8",
+        "--noxla",
+        "--noexport",
+        f"--logdir={tmp_path / 'runs'}",
+        f"--output_dir={tmp_path / 'results'}",
+        f"--data_dir={tmp_path / 'data'}",
+        *more,
+    ]
 
 
 @pytest.mark.parametrize("experiment, colour", [("own_grey32", False), ("own_color32", True)])
@@ -135,7 +184,9 @@ def test_the_runner_names_a_missing_or_unset_folder(runner, tmp_path):  # noqa: 
     assert "(under the current directory)" in r.stderr and "--set dataset.path=DIR" in r.stderr
     args = _args(tmp_path, "own_grey32", "")
     r = runner(args[:1] + args[2:])  # no --set dataset.path
-    assert r.returncode == 2 and "dataset.path is empty: pass the folder of images with --set dataset.path=DIR" in r.stderr
+    assert (
+        r.returncode == 2 and "dataset.path is empty: pass the folder of images with --set dataset.path=DIR" in r.stderr
+    )
     assert not (tmp_path / "runs").exists()
 
 
@@ -149,6 +200,7 @@ def test_the_runner_refuses_a_mixed_folder_before_training(runner, tmp_path):  #
 
 def test_the_runner_refuses_a_size_its_architecture_does_not_take(runner, tmp_path):  # noqa: F811
     from infogan_tf import reproduce
+
     with pytest.raises(reproduce.UsageError, match=r"dataset.size: 48: the faces architecture takes 32x32x1 images"):
         runner(_args(tmp_path, "own_grey32", tmp_path, "--set=dataset.size=48"))
     assert not (tmp_path / "runs").exists()

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-
 from conftest import REPO
+
 from infogan_tf import configs, export
 from infogan_tf.model import InfoGAN
 
@@ -17,8 +17,11 @@ MIXED = ("mixed_bfloat16", "mixed_float16")
 
 
 def _model(registry, precision, *more):
-    return InfoGAN(registry.experiment("mnist", ["train.batch_size=8", f"train.precision={precision}", *more]),
-                   seed=0, jit_compile=False)
+    return InfoGAN(
+        registry.experiment("mnist", ["train.batch_size=8", f"train.precision={precision}", *more]),
+        seed=0,
+        jit_compile=False,
+    )
 
 
 @pytest.mark.parametrize("precision", MIXED)
@@ -70,8 +73,11 @@ def test_16_bit_layers_float32_variables_statistics_and_losses_and_a_first_step_
     assert all(v.dtype == tf.float32 and np.isfinite(v.numpy()) for v in mixed.values())
     for key in ("d_gan_loss", "g_gan_loss", "L_I/c1", "L_I/c2", "L_I/c3"):
         assert float(mixed[key]) == pytest.approx(float(exact[key]), abs=0.05), key
-    assert all(v.dtype == "float32" for v in model.d_optimizer.variables + model.g_optimizer.variables
-               if v.dtype.startswith("float"))
+    assert all(
+        v.dtype == "float32"
+        for v in model.d_optimizer.variables + model.g_optimizer.variables
+        if v.dtype.startswith("float")
+    )
 
 
 def test_float16_scales_the_loss_and_bfloat16_and_float32_do_not(registry, tmp_path):
@@ -92,7 +98,10 @@ def test_float16_scales_the_loss_and_bfloat16_and_float32_do_not(registry, tmp_p
 
 def test_precision_names_a_run_of_its_own_and_a_bad_value_names_the_valid_ones(registry):
     assert registry.experiment("mnist").train.precision == "float32"
-    assert registry.experiment("mnist", ["train.precision=mixed_bfloat16"]).run_name == "mnist@train.precision=mixed_bfloat16"
+    assert (
+        registry.experiment("mnist", ["train.precision=mixed_bfloat16"]).run_name
+        == "mnist@train.precision=mixed_bfloat16"
+    )
     assert registry.experiment("mnist", ["train.precision=float32"]).run_name == "mnist"
     with pytest.raises(configs.ConfigError, match="train.precision.*mixed_bfloat16"):
         registry.experiment("mnist", ["train.precision=bfloat16"])
@@ -108,8 +117,10 @@ def test_the_flags_offer_exactly_the_configs_precisions():
     assert tuple(flags.FLAGS["precision"].parser.enum_values) == configs.PRECISIONS
     assert benchmark.PRECISIONS == configs.PRECISIONS
     # The sweep defines flags of the same names, so it is asked in a process of its own (no TensorFlow).
-    script = ("from absl import flags; from infogan_tf import sweep; sweep.define_flags(); "
-              "print(','.join(flags.FLAGS['precision'].parser.enum_values))")
+    script = (
+        "from absl import flags; from infogan_tf import sweep; sweep.define_flags(); "
+        "print(','.join(flags.FLAGS['precision'].parser.enum_values))"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO)
     assert tuple(out.stdout.strip().split(",")) == configs.PRECISIONS, out.stderr[-2000:]
 
@@ -123,7 +134,7 @@ def test_a_bfloat16_export_reloads_and_matches(registry, tmp_path):
     # The same weights in 16-bit arithmetic; the saved graph may round an operation differently (one
     # bfloat16 step near 0.5 is 2^-8).
     assert images.dtype == tf.float32
-    np.testing.assert_allclose(images.numpy(), model.generate(z, codes).numpy(), atol=2 ** -7)
+    np.testing.assert_allclose(images.numpy(), model.generate(z, codes).numpy(), atol=2**-7)
     post = loaded.signatures["encode"](images=images)
     assert post["c1_probs"].dtype == tf.float32
     np.testing.assert_allclose(post["c1_probs"].numpy(), model.encode(images)[1]["c1"]["probs"].numpy(), atol=0.02)

@@ -17,15 +17,21 @@ from types import SimpleNamespace
 import pytest
 from absl import flags
 from absl import logging as absl_logging
-
 from conftest import GENERATED, REPO
+
 from infogan_tf import reproduce
 
 
 def _subprocess(args, timeout=600):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    return subprocess.run([sys.executable, "-m", "infogan_tf.reproduce"] + args, cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "infogan_tf.reproduce"] + args,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -50,6 +56,7 @@ def runner(capsys, caplog, monkeypatch):
         result = SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err + caplog.text)
         caplog.clear()
         return result
+
     return run
 
 
@@ -63,10 +70,19 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(runner, mnis
     import tensorflow as tf
 
     from infogan_tf import digit_classifier, evaluation
+
     logdir, out = tmp_path / "runs", tmp_path / "results"
-    args = ["--figure=mnist_rotation", "--steps=3", "--batch_size=16", f"--data_dir={mnist_data_dir}",
-            f"--logdir={logdir}", f"--output_dir={out}", "--noxla", "--set=evaluation.factor_rows=10",
-            "--set=evaluation.generated_digits=50"]
+    args = [
+        "--figure=mnist_rotation",
+        "--steps=3",
+        "--batch_size=16",
+        f"--data_dir={mnist_data_dir}",
+        f"--logdir={logdir}",
+        f"--output_dir={out}",
+        "--noxla",
+        "--set=evaluation.factor_rows=10",
+        "--set=evaluation.generated_digits=50",
+    ]
     evaluations = []
     evaluate_run = evaluation.evaluate_run
     monkeypatch.setattr(evaluation, "evaluate_run", lambda *a, **k: evaluations.append(1) or evaluate_run(*a, **k))
@@ -84,27 +100,52 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(runner, mnis
     assert (run_dir / "saved_model" / "saved_model.pb").exists()
     assert any(f.startswith("ckpt-3") for f in os.listdir(run_dir / "checkpoints"))
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     events = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"tensors": 0})
     events.Reload()
-    assert {"d_loss", "g_loss", "d_real", "d_fake", "L_I/c1", "L_I/c2", "L_I/c3", "L_I/total",
-            "eval/c1_accuracy", "eval/c1_generation_accuracy", "traversal/c1", "traversal/c2", "perf/iterations_per_second"} <= set(events.Tags()["tensors"])
+    assert {
+        "d_loss",
+        "g_loss",
+        "d_real",
+        "d_fake",
+        "L_I/c1",
+        "L_I/c2",
+        "L_I/c3",
+        "L_I/total",
+        "eval/c1_accuracy",
+        "eval/c1_generation_accuracy",
+        "traversal/c1",
+        "traversal/c2",
+        "perf/iterations_per_second",
+    } <= set(events.Tags()["tensors"])
     # The last step is evaluated once: TensorBoard shows the numbers metrics.json keeps.
     assert len(evaluations) == 1
-    for tag, value in (("eval/c1_accuracy", metrics["evaluation"]["c1"]["accuracy"]),
-                       ("eval/c1_generation_accuracy", metrics["generation"]["c1"]["accuracy"])):
+    for tag, value in (
+        ("eval/c1_accuracy", metrics["evaluation"]["c1"]["accuracy"]),
+        ("eval/c1_generation_accuracy", metrics["generation"]["c1"]["accuracy"]),
+    ):
         (last,) = [e for e in events.Tensors(tag) if e.step == 3]
         assert float(tf.make_ndarray(last.tensor_proto)) == pytest.approx(value, abs=1e-6)
     assert "step 3/3" in r.stderr  # progress on the console
     assert json.loads((out / "mnist@train.batch_size=16_metrics.json").read_text())["step"] == 3
-    assert metrics["overrides"] == ["evaluation.factor_rows=10", "evaluation.generated_digits=50", "train.steps=3",
-                                    "train.batch_size=16"]
+    assert metrics["overrides"] == [
+        "evaluation.factor_rows=10",
+        "evaluation.generated_digits=50",
+        "train.steps=3",
+        "train.batch_size=16",
+    ]
     gen = metrics["generation"]["c1"]
-    assert gen["rows"] == 50 and sum(map(sum, gen["counts_category_by_label"])) == 500 and 1 <= gen["digits_covered"] <= 10
-    assert metrics["digit_classifier"]["test_accuracy"] >= 0.985 and 0 <= metrics["label_free"]["c1"]["mutual_information"]
+    assert (
+        gen["rows"] == 50 and sum(map(sum, gen["counts_category_by_label"])) == 500 and 1 <= gen["digits_covered"] <= 10
+    )
+    assert (
+        metrics["digit_classifier"]["test_accuracy"] >= 0.985 and 0 <= metrics["label_free"]["c1"]["mutual_information"]
+    )
     assert "generation accuracy" in r.stderr
     assert info["overrides"] == sorted(metrics["overrides"])
 
     from infogan_tf import report
+
     text = report.summary(str(out))
     acc = metrics["evaluation"]["c1"]["accuracy"]
     assert f"Accuracy {acc:.4f}" in text and "| mnist_rotation@train.batch_size=16 | Figure 2c |" in text
@@ -114,6 +155,7 @@ def test_runner_end_to_end_writes_figure_checkpoint_and_saved_model(runner, mnis
     # the digit classifier (nothing is evaluated).
     def no_classifier(*a, **k):
         raise AssertionError("a reused run loaded the digit classifier")
+
     monkeypatch.setattr(digit_classifier, "load_or_train", no_classifier)
     r2 = runner(args[:1] + ["--figure=mnist_width"] + args[1:])
     assert r2.returncode == 0, r2.stderr[-3000:]
@@ -137,9 +179,14 @@ def test_unknown_figure_lists_valid_names(runner):
     assert "unknown figure 'mnist_rotaton'" in message and "mnist_rotation" in message and "all_mnist" in message
 
 
-@pytest.mark.parametrize("flag, message", [("--steps=0", "--steps=0: must be a positive integer"),
-                                           ("--batch_size=-4", "--batch_size=-4: must be a positive integer"),
-                                           ("--seed=-1", "--seed=-1: must be >= 0")])
+@pytest.mark.parametrize(
+    "flag, message",
+    [
+        ("--steps=0", "--steps=0: must be a positive integer"),
+        ("--batch_size=-4", "--batch_size=-4: must be a positive integer"),
+        ("--seed=-1", "--seed=-1: must be >= 0"),
+    ],
+)
 def test_bad_flag_values_are_named(runner, flag, message):
     assert message in _usage_error(runner, ["--figure=mnist_rotation", flag])
 
@@ -156,8 +203,15 @@ def test_missing_figure_flag_lists_valid_names(runner):
 
 
 def test_missing_data_fails_fast_with_instructions(runner, tmp_path):
-    r = runner(["--figure=mnist_rotation", f"--data_dir={tmp_path}", "--nodownload",
-                f"--logdir={tmp_path / 'runs'}", f"--output_dir={tmp_path / 'out'}"])
+    r = runner(
+        [
+            "--figure=mnist_rotation",
+            f"--data_dir={tmp_path}",
+            "--nodownload",
+            f"--logdir={tmp_path / 'runs'}",
+            f"--output_dir={tmp_path / 'out'}",
+        ]
+    )
     assert r.returncode == 2
     assert "not prepared" in r.stderr and "--data_dir" in r.stderr and "TFDS_DATA_DIR" in r.stderr
     assert "step 1/" not in r.stderr and not (tmp_path / "runs" / "mnist" / "seed0" / "checkpoints").exists()
@@ -165,44 +219,74 @@ def test_missing_data_fails_fast_with_instructions(runner, tmp_path):
 
 def test_changed_config_in_same_run_dir_is_refused(runner, tmp_path):
     from infogan_tf import configs
+
     logdir = tmp_path / "runs"
     run_dir = logdir / configs.Registry().experiment("mnist", GENERATED + ["train.batch_size=16"]).run_name / "seed0"
     run_dir.mkdir(parents=True)
     other = configs.Registry().experiment("mnist", GENERATED + ["train.g_lr=0.002"])
     (run_dir / "config.json").write_text(json.dumps({"experiment": other.to_dict(), "seed": 0}))
-    r = runner(["--figure=mnist_rotation", "--steps=2", "--batch_size=16", f"--logdir={logdir}",
-                f"--output_dir={tmp_path / 'out'}", "--noxla"] + [f"--set={item}" for item in GENERATED])
+    r = runner(
+        [
+            "--figure=mnist_rotation",
+            "--steps=2",
+            "--batch_size=16",
+            f"--logdir={logdir}",
+            f"--output_dir={tmp_path / 'out'}",
+            "--noxla",
+        ]
+        + [f"--set={item}" for item in GENERATED]
+    )
     assert r.returncode == 2 and "different configuration" in r.stderr and "--retrain" in r.stderr
 
 
 # Every kind of config error is tested in-process in test_configs; here, that the runner turns one
 # into a usage error before anything trains: exit code 1 and no traceback, as a user sees it.
 def test_a_bad_set_item_is_a_usage_error_naming_the_key(tmp_path):
-    r = _subprocess(["--figure=mnist_rotation", f"--logdir={tmp_path / 'runs'}", "--set=train.lamda_disc=2"],
-                    timeout=300)
+    r = _subprocess(
+        ["--figure=mnist_rotation", f"--logdir={tmp_path / 'runs'}", "--set=train.lamda_disc=2"], timeout=300
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "--set train.lamda_disc=2: unknown key 'lamda_disc' in train; did you mean 'lambda_disc'" in r.stderr
     assert not (tmp_path / "runs").exists()
 
 
 def test_a_bad_set_value_is_a_usage_error(runner, tmp_path):
-    message = _usage_error(runner, ["--figure=mnist_rotation", f"--logdir={tmp_path / 'runs'}",
-                                    "--set=train.lambda_disc=high"])
+    message = _usage_error(
+        runner, ["--figure=mnist_rotation", f"--logdir={tmp_path / 'runs'}", "--set=train.lambda_disc=high"]
+    )
     assert 'train.lambda_disc: "high" is not a number' in message and not (tmp_path / "runs").exists()
 
 
 def test_a_batch_larger_than_the_dataset_is_a_usage_error_naming_the_flag(runner, tmp_path):
-    message = _usage_error(runner, ["--figure=mnist_rotation", "--batch_size=100000", f"--logdir={tmp_path / 'runs'}",
-                                    f"--output_dir={tmp_path / 'out'}"] + [f"--set={item}" for item in GENERATED])
+    message = _usage_error(
+        runner,
+        [
+            "--figure=mnist_rotation",
+            "--batch_size=100000",
+            f"--logdir={tmp_path / 'runs'}",
+            f"--output_dir={tmp_path / 'out'}",
+        ]
+        + [f"--set={item}" for item in GENERATED],
+    )
     assert "train.batch_size=100000 (--batch_size" in message and "256 images" in message
     assert "valid: 1 to 256" in message and not (tmp_path / "runs").exists()
 
 
 def test_figure_1_runner_trains_both_baselines_and_plots_them(runner, mnist_data_dir, tmp_path):
     out = tmp_path / "results"
-    r = runner(["--figure=mnist_mi_curve", "--steps=3", "--batch_size=16", f"--data_dir={mnist_data_dir}",
-                f"--logdir={tmp_path / 'runs'}", f"--output_dir={out}", "--noxla", "--noexport",
-                "--set=evaluation.generated_digits=20"])
+    r = runner(
+        [
+            "--figure=mnist_mi_curve",
+            "--steps=3",
+            "--batch_size=16",
+            f"--data_dir={mnist_data_dir}",
+            f"--logdir={tmp_path / 'runs'}",
+            f"--output_dir={out}",
+            "--noxla",
+            "--noexport",
+            "--set=evaluation.generated_digits=20",
+        ]
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     assert (out / "mnist_mi_curve@train.batch_size=16.png").exists()
     rows = (out / "mnist_mi_curve@train.batch_size=16.csv").read_text().splitlines()
@@ -216,10 +300,12 @@ def test_figure_1_runner_trains_both_baselines_and_plots_them(runner, mnist_data
 
 def test_a_run_resumes_when_only_steps_xla_or_logging_changed(tmp_path):
     from infogan_tf import configs, experiment
+
     registry = configs.Registry()
     saved = registry.experiment("svhn", ["train.steps=100", "train.xla=true", "logging.log_every=1"])
-    (tmp_path / "config.json").write_text(json.dumps({"experiment": saved.to_dict(), "seed": 0,
-                                                      "num_train_images": 100}))
+    (tmp_path / "config.json").write_text(
+        json.dumps({"experiment": saved.to_dict(), "seed": 0, "num_train_images": 100})
+    )
     assert experiment.saved_experiment(str(tmp_path)).train.steps == 100
     experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 0, 100)  # no error
     with pytest.raises(experiment.IncompatibleRunError, match="different configuration"):
@@ -231,15 +317,18 @@ def test_a_run_resumes_when_only_steps_xla_or_logging_changed(tmp_path):
 def test_a_run_trained_on_other_data_is_not_resumed(tmp_path):
     # E.g. a run started on the 19,690-image MNIST copy, resumed on the full 60,000.
     from infogan_tf import configs, experiment
+
     exp = configs.Registry().experiment("mnist")
-    (tmp_path / "config.json").write_text(json.dumps({"experiment": exp.to_dict(), "seed": 0,
-                                                      "num_train_images": 19690}))
+    (tmp_path / "config.json").write_text(
+        json.dumps({"experiment": exp.to_dict(), "seed": 0, "num_train_images": 19690})
+    )
     with pytest.raises(experiment.IncompatibleRunError, match="trained on 19690 training images .* holds 60000"):
         experiment._check_compatible(str(tmp_path), exp, 0, 60000)
 
 
 def test_a_run_dir_of_an_older_version_with_removed_keys_is_refused_with_advice(tmp_path):
     from infogan_tf import configs, experiment
+
     old = configs.Registry().experiment("svhn").to_dict()
     old["train"]["d_spectral_norm"] = True  # a variant removed in issue 16
     (tmp_path / "config.json").write_text(json.dumps({"experiment": old, "seed": 0}))

@@ -26,8 +26,13 @@ def test_factor_ranges():
 
 
 def _one(shape, scale=1.0, rotation=0.0, x=0.0, y=0.0, size=64):
-    f = {"shape": np.array([shape]), "scale": np.array([scale]), "rotation": np.array([rotation]),
-         "x": np.array([x]), "y": np.array([y])}
+    f = {
+        "shape": np.array([shape]),
+        "scale": np.array([scale]),
+        "rotation": np.array([rotation]),
+        "x": np.array([x]),
+        "y": np.array([y]),
+    }
     return shapes.render(f, size, False)[0, ..., 0].astype(float) / 255.0
 
 
@@ -39,7 +44,7 @@ def test_area_follows_scale_and_class():
     assert ellipse == pytest.approx(np.pi * 0.4 * 0.2 / 4, rel=0.03)
     triangle = _one(2).mean()  # equilateral, circumradius 1.2 * 0.4
     r = 1.2 * 0.4
-    assert triangle == pytest.approx(3 * np.sqrt(3) / 4 * r ** 2 / 4, rel=0.03)
+    assert triangle == pytest.approx(3 * np.sqrt(3) / 4 * r**2 / 4, rel=0.03)
 
 
 def test_shape_stays_inside_and_position_moves_the_centroid():
@@ -51,7 +56,8 @@ def test_shape_stays_inside_and_position_moves_the_centroid():
 
 def test_rotation_turns_the_ellipse():
     angles = moments.shape_statistics(np.stack([_one(1, rotation=r)[..., None] for r in (0, 30, 60)]))["rotation"]
-    # An unrotated 2:1 ellipse lies horizontally (90 degrees from vertical); rotating it changes the axis angle by as much.
+    # An unrotated 2:1 ellipse lies horizontally (90 degrees from vertical); rotating it changes the
+    # axis angle by as much.
     assert np.abs(np.abs(angles) - np.array([90, 60, 30])).max() < 3
 
 
@@ -76,8 +82,13 @@ def test_ranges_override_the_defaults_and_bad_ranges_are_refused():
 @pytest.mark.parametrize("shape", [0, 1, 2])
 def test_apparent_rotation_is_zero_for_symmetric_turns_and_equal_for_mirror_images(shape):
     period = shapes.SYMMETRY_DEGREES[shape]
-    f = {"shape": np.array([shape] * 4), "scale": np.full(4, 0.9), "x": np.zeros(4), "y": np.zeros(4),
-         "rotation": np.array([0.0, period, 20.0, period - 20.0])}
+    f = {
+        "shape": np.array([shape] * 4),
+        "scale": np.full(4, 0.9),
+        "x": np.zeros(4),
+        "y": np.zeros(4),
+        "rotation": np.array([0.0, period, 20.0, period - 20.0]),
+    }
     images = shapes.render(f, 32, color=False).astype(int)
     # A turn by the period looks unrotated; a turn by period - t is the mirror image of a turn by t.
     assert np.abs(images[0] - images[1]).max() <= 1
@@ -87,6 +98,7 @@ def test_apparent_rotation_is_zero_for_symmetric_turns_and_equal_for_mirror_imag
 
 
 def test_apparent_rotation_of_each_class():
-    np.testing.assert_allclose(shapes.apparent_rotation(np.array([0, 0, 1, 2, 2]),
-                                                        np.array([45.0, 50.0, 100.0, 70.0, 130.0])),
-                               [45.0, 40.0, 80.0, 50.0, 10.0])
+    np.testing.assert_allclose(
+        shapes.apparent_rotation(np.array([0, 0, 1, 2, 2]), np.array([45.0, 50.0, 100.0, 70.0, 130.0])),
+        [45.0, 40.0, 80.0, 50.0, 10.0],
+    )

@@ -9,8 +9,8 @@ import sys
 import time
 
 import pytest
-
 from conftest import REPO
+
 from infogan_tf import sweep
 
 
@@ -24,9 +24,18 @@ def test_seed_ranges_and_lists():
 
 def test_summary_statistics_and_the_label_free_pick():
     def row(seed, acc, lf):
-        return {"seed": seed, "accuracy": {"c1": acc}, "generation_accuracy": {"c1": acc - 0.01},
-                "digits_drawn": {"c1": 10}, "label_free": {"c1": lf}, "final_L_I": {"c1": 2.3},
-                "peak_L_I": {"c1": 2.3}, "first_step_L_I_reaches_threshold": {"c1": 30}, "train_wall_seconds": 60.0}
+        return {
+            "seed": seed,
+            "accuracy": {"c1": acc},
+            "generation_accuracy": {"c1": acc - 0.01},
+            "digits_drawn": {"c1": 10},
+            "label_free": {"c1": lf},
+            "final_L_I": {"c1": 2.3},
+            "peak_L_I": {"c1": 2.3},
+            "first_step_L_I_reaches_threshold": {"c1": 30},
+            "train_wall_seconds": 60.0,
+        }
+
     rows = [row(0, 0.80, 2.10), row(1, 0.95, 2.20), row(2, 0.70, 2.25), {"seed": 3, "error": "boom"}]
     s = sweep.summarise(rows)
     acc = s["accuracy"]["c1"]
@@ -38,14 +47,34 @@ def test_summary_statistics_and_the_label_free_pick():
 
 
 def test_a_failed_seed_is_a_row_of_its_own_and_an_all_failed_sweep_still_writes(tmp_path):
-    ok = {"seed": 0, "step": 5, "accuracy": {"c1": 0.9}, "generation_accuracy": {}, "digits_drawn": {},
-          "label_free": {"c1": 2.0}, "final_L_I": {"c1": 2.2}, "peak_L_I": {"c1": 2.3},
-          "first_step_L_I_reaches_threshold": {"c1": None}, "d_fake_mean_last_1000": 0.3, "cpu": "x",
-          "train_wall_seconds": 6.0, "run_dir": str(tmp_path)}
+    ok = {
+        "seed": 0,
+        "step": 5,
+        "accuracy": {"c1": 0.9},
+        "generation_accuracy": {},
+        "digits_drawn": {},
+        "label_free": {"c1": 2.0},
+        "final_L_I": {"c1": 2.2},
+        "peak_L_I": {"c1": 2.3},
+        "first_step_L_I_reaches_threshold": {"c1": None},
+        "d_fake_mean_last_1000": 0.3,
+        "cpu": "x",
+        "train_wall_seconds": 6.0,
+        "run_dir": str(tmp_path),
+    }
     failed = {"seed": 1, "error": "Traceback ...\nValueError: bad | value\n\n", "exit_code": 1}
     for rows in ([ok, failed], [failed]):
-        record = {"run_name": "mnist", "seeds_spec": "0-1", "command": "c", "commit": "abc", "json": "x.json",
-                  "li_threshold": 2.0, "steps": 5, "seeds": rows, "summary": sweep.summarise(rows)}
+        record = {
+            "run_name": "mnist",
+            "seeds_spec": "0-1",
+            "command": "c",
+            "commit": "abc",
+            "json": "x.json",
+            "li_threshold": 2.0,
+            "steps": 5,
+            "seeds": rows,
+            "summary": sweep.summarise(rows),
+        }
         table = sweep.markdown(record)
         assert "| 1 | failed: ValueError: bad / value |" in table
         assert sweep.plot(record, str(tmp_path / "p.png")) and (tmp_path / "p.png").stat().st_size > 1000
@@ -54,15 +83,32 @@ def test_a_failed_seed_is_a_row_of_its_own_and_an_all_failed_sweep_still_writes(
 
 def _sweep(args, **kw):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    return subprocess.Popen([sys.executable, "-m", "infogan_tf.sweep"] + args, cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "infogan_tf.sweep"] + args,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kw,
+    )
 
 
 def test_a_sweep_of_two_seeds_is_interrupted_resumed_and_recorded(mnist_data_dir, tmp_path):
     logdir, out = tmp_path / "runs", tmp_path / "sweeps"
-    base = ["--experiment=mnist", "--seeds=0-1", "--set=train.batch_size=16",
-            "--set=evaluation.factor_rows=10", "--set=evaluation.generated_digits=20", "--set=logging.log_every=1",
-            f"--data_dir={mnist_data_dir}", f"--logdir={logdir}", f"--output_dir={out}", "--noxla", "--noexport"]
+    base = [
+        "--experiment=mnist",
+        "--seeds=0-1",
+        "--set=train.batch_size=16",
+        "--set=evaluation.factor_rows=10",
+        "--set=evaluation.generated_digits=20",
+        "--set=logging.log_every=1",
+        f"--data_dir={mnist_data_dir}",
+        f"--logdir={logdir}",
+        f"--output_dir={out}",
+        "--noxla",
+        "--noexport",
+    ]
     sweep_dir = out / "mnist@train.batch_size=16"
     # One seed at a time: seed 0 is interrupted mid-training, seed 1 has not started.
     proc = _sweep(base + ["--steps=400", "--parallel=1"])

@@ -17,10 +17,9 @@ import zipfile
 import numpy as np
 import pytest
 import scipy.io
-from PIL import Image
-
 import tensorflow_datasets as tfds
 from etils import epath
+from PIL import Image
 
 from infogan_tf import configs, data
 
@@ -38,9 +37,11 @@ ATTR_HEADINGS = (
     "Black_Hair Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee "
     "Gray_Hair Heavy_Makeup High_Cheekbones Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard "
     "Oval_Face Pale_Skin Pointy_Nose Receding_Hairline Rosy_Cheeks Sideburns Smiling Straight_Hair "
-    "Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young").split()
-LANDMARK_HEADINGS = ("lefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y "
-                     "rightmouth_x rightmouth_y").split()
+    "Wavy_Hair Wearing_Earrings Wearing_Hat Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young"
+).split()
+LANDMARK_HEADINGS = (
+    "lefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y"
+).split()
 
 # CelebA fabrication: 218 high x 178 wide. Outside the central 108x108 (rows 55..162, cols 35..142)
 # the image is BORDER; inside, a 27-pixel frame of FRAME around a 54x54 core of the image's own
@@ -50,8 +51,17 @@ LANDMARK_HEADINGS = ("lefteye_x lefteye_y righteye_x righteye_y nose_x nose_y le
 H, W, CROP, SIZE = 218, 178, 108, 32
 TOP, LEFT = (H - CROP) // 2, (W - CROP) // 2
 BORDER, FRAME = (0, 0, 255), (250, 250, 20)
-CORES = [(200, 30, 30), (30, 160, 30), (150, 30, 150), (30, 150, 150), (120, 120, 120),
-         (230, 120, 30), (90, 40, 20), (40, 40, 90), (200, 90, 160)]
+CORES = [
+    (200, 30, 30),
+    (30, 160, 30),
+    (150, 30, 150),
+    (30, 150, 150),
+    (120, 120, 120),
+    (230, 120, 30),
+    (90, 40, 20),
+    (40, 40, 90),
+    (200, 90, 160),
+]
 PARTITION = [0, 0, 0, 0, 1, 1, 2, 2, 2]  # 000001..000004 train, 000005..6 validation, 000007..9 test
 # JPEG error: at most 11 here after the crop and the area resize, while a crop off by one pixel, or
 # 100 or 116 wide, is off by >= 75; at most 24 on a raw pixel, right at the colour edges.
@@ -82,6 +92,7 @@ def _fake_download(url_to_path, calls):
 def _not_expected(name):
     def fail(*args, **kwargs):
         raise AssertionError(f"{name} was called")
+
     return fail
 
 
@@ -97,8 +108,11 @@ def _forbid_downloads(mp):
     """Makes any download, extraction, dataset generation or network check an error."""
     for name in ("__init__", "download", "download_and_extract", "extract", "iter_archive"):
         mp.setattr(tfds.download.DownloadManager, name, _not_expected(f"DownloadManager.{name}"))
-    mp.setattr(tfds.core.GeneratorBasedBuilder, "_download_and_prepare",
-               _not_expected("GeneratorBasedBuilder._download_and_prepare"))
+    mp.setattr(
+        tfds.core.GeneratorBasedBuilder,
+        "_download_and_prepare",
+        _not_expected("GeneratorBasedBuilder._download_and_prepare"),
+    )
     mp.setattr(data, "_reachable", _not_expected("_reachable (a prepared dataset needs no network)"))
 
 
@@ -110,11 +124,15 @@ def _prepare_via_load_dataset(tmp_root, url_to_path, loads):
     calls = []
     with pytest.MonkeyPatch.context() as mp:
         _patch_downloads(mp, url_to_path, calls)
-        results = {key: data.load_dataset(configs.parse_dataset(dataset), split, str(data_dir)) for key, (dataset, split) in loads.items()}
+        results = {
+            key: data.load_dataset(configs.parse_dataset(dataset), split, str(data_dir))
+            for key, (dataset, split) in loads.items()
+        }
     return str(data_dir), results, calls
 
 
 # ----------------------------------------------------------------------------------------- SVHN
+
 
 @pytest.fixture(scope="module")
 def svhn(tmp_path_factory):
@@ -123,9 +141,11 @@ def svhn(tmp_path_factory):
     src = root / "downloads"
     src.mkdir()
     fabricated, url_to_path = {}, {}
-    for split, labels in (("train", [3, 10, 1, 7, 10, 5, 2, 9, 4, 6, 8, 10]),
-                          ("test", [10, 1, 6, 10, 9]),
-                          ("extra", [2, 10])):
+    for split, labels in (
+        ("train", [3, 10, 1, 7, 10, 5, 2, 9, 4, 6, 8, 10]),
+        ("test", [10, 1, 6, 10, 9]),
+        ("extra", [2, 10]),
+    ):
         n = len(labels)
         images = rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
         # The real files: X uint8 [32, 32, 3, N], y uint8 [N, 1] with 10 for the digit 0.
@@ -136,7 +156,8 @@ def svhn(tmp_path_factory):
         url_to_path[SVHN_URL + f"{split}_32x32.mat"] = str(path)
         fabricated[split] = (images, np.array(labels))
     data_dir, results, calls = _prepare_via_load_dataset(
-        root, url_to_path, {"train": ("svhn_cropped", "train"), "test": ("svhn_cropped", "test")})
+        root, url_to_path, {"train": ("svhn_cropped", "train"), "test": ("svhn_cropped", "test")}
+    )
     return dict(data_dir=data_dir, fabricated=fabricated, results=results, calls=calls)
 
 
@@ -167,11 +188,12 @@ def test_svhn_cropped_mat_files_load_with_labels_0_to_9(svhn):
 
 # --------------------------------------------------------------------------------------- CelebA
 
+
 def _celeba_image(core):
     img = np.empty((H, W, 3), np.uint8)
     img[:] = BORDER
-    img[TOP:TOP + CROP, LEFT:LEFT + CROP] = FRAME
-    img[TOP + 27:TOP + 81, LEFT + 27:LEFT + 81] = core
+    img[TOP : TOP + CROP, LEFT : LEFT + CROP] = FRAME
+    img[TOP + 27 : TOP + 81, LEFT + 27 : LEFT + 81] = core
     return img
 
 
@@ -205,7 +227,8 @@ def celeba(tmp_path_factory):
     url_to_path = {url: str(src / fname) for url, fname in CELEBA_URLS.items()}
     dataset = {"source": "tfds", "name": "celeb_a", "crop": [CROP, CROP], "size": SIZE}
     data_dir, results, calls = _prepare_via_load_dataset(
-        root, url_to_path, {"train": (dataset, "train"), "test": (dataset, "test")})
+        root, url_to_path, {"train": (dataset, "train"), "test": (dataset, "test")}
+    )
     return dict(data_dir=data_dir, dataset=dataset, results=results, calls=calls)
 
 
@@ -238,7 +261,8 @@ def test_celeb_a_zip_and_lists_load_as_central_108_crop_at_32(celeba):
             err = np.abs(img.astype(np.float64) - _expected_output(CORES[i]))
             assert err.max() <= JPEG_TOLERANCE, (
                 f"{split} image {i + 1:06d}: output deviates by up to {err.max():.0f} from the central "
-                f"108x108 crop resized to 32 (max error per row {err.max(axis=(1, 2)).astype(int).tolist()})")
+                f"108x108 crop resized to 32 (max error per row {err.max(axis=(1, 2)).astype(int).tolist()})"
+            )
 
 
 def test_celeb_a_without_crop_is_the_full_218x178_image(celeba, monkeypatch):
@@ -247,7 +271,7 @@ def test_celeb_a_without_crop_is_the_full_218x178_image(celeba, monkeypatch):
     assert loaded.images.dtype == np.uint8 and loaded.images.shape == (3, H, W, 3)
     cores = []
     for img in loaded.images:
-        core = img[TOP + 30:TOP + 78, LEFT + 30:LEFT + 78].reshape(-1, 3).mean(axis=0)
+        core = img[TOP + 30 : TOP + 78, LEFT + 30 : LEFT + 78].reshape(-1, 3).mean(axis=0)
         i = int(np.argmin([np.abs(core - np.array(c)).max() for c in CORES]))
         cores.append(i)
         full = _celeba_image(CORES[i])  # what was fabricated; JPEG rings a little at colour edges
@@ -257,6 +281,7 @@ def test_celeb_a_without_crop_is_the_full_218x178_image(celeba, monkeypatch):
 
 
 # ------------------------------------------------------------------------------ prepared reload
+
 
 @pytest.mark.parametrize("which", ["svhn", "celeba"])
 def test_second_load_of_a_prepared_dir_downloads_nothing(which, request, monkeypatch):
