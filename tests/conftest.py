@@ -80,3 +80,22 @@ def generated_images():
     from infogan_tf import configs, data
 
     return data.load_dataset(configs.parse_dataset(GENERATED_DATASET), "train").images
+
+
+# Tests that need the digit classifier, which the first of them trains into the cache (about 100 s
+# on one thread) while the others wait on its lock: one xdist group, so that they run on one worker
+# and no other worker sits waiting. Every other test is grouped by its file (fixtures of module scope
+# are built once). pyproject.toml runs the workers with --dist loadgroup.
+CLASSIFIER_TESTS = (
+    "test_digit_classifier.py::",
+    "test_sweep.py::test_a_sweep_of_two_seeds_is_interrupted_resumed_and_recorded",
+    "test_reproduce.py::test_runner_end_to_end_writes_figure_checkpoint_and_saved_model",
+    "test_figure_smoke.py::test_figure_trains_and_draws[mnist_categorical]",
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        test = item.nodeid.rsplit("/", 1)[-1]
+        group = "digit_classifier" if test.startswith(CLASSIFIER_TESTS) else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))
