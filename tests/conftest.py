@@ -94,6 +94,7 @@ CLASSIFIER_TESTS = (
 )
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(items):
     for item in items:
         test = item.nodeid.rsplit("/", 1)[-1]
