@@ -94,9 +94,11 @@ CLASSIFIER_TESTS = (
 )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
-def pytest_collection_modifyitems(items):
-    for item in items:
-        test = item.nodeid.rsplit("/", 1)[-1]
-        group = "digit_classifier" if test.startswith(CLASSIFIER_TESTS) else item.path.name
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_itemcollected(item):
+    # Marked as each test is collected: xdist reads the groups into the test ids in its own
+    # pytest_collection_modifyitems, which runs before a conftest's (and, under pytest 9.2, not at
+    # all: requirements.txt keeps pytest below it).
+    test = item.nodeid.rsplit("/", 1)[-1]
+    item.add_marker(
+        pytest.mark.xdist_group("digit_classifier" if test.startswith(CLASSIFIER_TESTS) else item.path.name)
+    )
