@@ -272,29 +272,29 @@ def test_a_batch_larger_than_the_dataset_is_a_usage_error_naming_the_flag(runner
     assert "valid: 1 to 256" in message and not (tmp_path / "runs").exists()
 
 
-def test_figure_1_runner_trains_both_baselines_and_plots_them(runner, mnist_data_dir, tmp_path):
+def test_figure_1_runner_trains_both_baselines_and_plots_them(runner, tmp_path):
     out = tmp_path / "results"
     r = runner(
         [
             "--figure=mnist_mi_curve",
             "--steps=3",
             "--batch_size=16",
-            f"--data_dir={mnist_data_dir}",
             f"--logdir={tmp_path / 'runs'}",
             f"--output_dir={out}",
             "--noxla",
             "--noexport",
-            "--set=evaluation.generated_digits=0",  # not this test's subject (test_runner_end_to_end...'s)
         ]
+        + [f"--set={item}" for item in GENERATED]  # the curve's plumbing, on generated images
     )
     assert r.returncode == 0, r.stderr[-3000:]
-    assert (out / "mnist_mi_curve@train.batch_size=16.png").exists()
-    rows = (out / "mnist_mi_curve@train.batch_size=16.csv").read_text().splitlines()
+    (stem,) = {p.stem for p in out.glob("mnist_mi_curve@*.png")}  # named by the overrides
+    rows = (out / f"{stem}.csv").read_text().splitlines()
     assert rows[0] == "step,L_I_InfoGAN,L_I_GAN" and [row.split(",")[0] for row in rows[1:]] == ["1", "2", "3"]
-    info = json.loads((out / "mnist_mi_curve@train.batch_size=16.json").read_text())
+    info = json.loads((out / f"{stem}.json").read_text())
     assert info["entropy"] == pytest.approx(2.302585, abs=1e-6)
     assert set(info["experiments"]) == {"mnist_mi_infogan", "mnist_mi_gan"}
-    gan = json.loads((out / "mnist_mi_gan@train.batch_size=16_metrics.json").read_text())
+    (gan_path,) = out.glob("mnist_mi_gan@*_metrics.json")
+    gan = json.loads(gan_path.read_text())
     assert gan["step"] == 3 and "saved_model" not in gan
 
 
