@@ -82,15 +82,26 @@ def generated_images():
     return data.load_dataset(configs.parse_dataset(GENERATED_DATASET), "train").images
 
 
-# Tests that need the digit classifier, which the first of them trains into the cache (about 100 s
-# on one thread) while the others wait on its lock: one xdist group, so that they run on one worker
-# and no other worker sits waiting. Every other test is grouped by its file (fixtures of module scope
-# are built once). pyproject.toml runs the workers with --dist loadgroup.
+# How the xdist workers share the tests (pyproject.toml runs them with --dist loadgroup). The tests
+# that need the digit classifier, which the first of them trains into the cache (about 100 s on one
+# thread) while the others wait on its lock, form one group: they run on one worker, so that no other
+# worker sits waiting. The files whose tests share fixtures of module scope (a trained run, a
+# fabricated dataset) are a group each, so that those are built once. Every other test goes to
+# whichever worker is free, so that no long file is left running alone at the end.
 CLASSIFIER_TESTS = (
     "test_digit_classifier.py::",
     "test_sweep.py::test_a_sweep_of_two_seeds_is_interrupted_resumed_and_recorded",
     "test_reproduce.py::test_runner_end_to_end_writes_figure_checkpoint_and_saved_model",
     "test_figure_smoke.py::test_figure_trains_and_draws[mnist_categorical]",
+)
+SHARED_FIXTURE_FILES = (
+    "test_api.py",
+    "test_figure_smoke.py",
+    "test_health.py",
+    "test_labels_unread.py",
+    "test_loop.py",
+    "test_networks.py",
+    "test_tfds_formats.py",
 )
 
 
@@ -99,6 +110,7 @@ def pytest_itemcollected(item):
     # pytest_collection_modifyitems, which runs before a conftest's (and, under pytest 9.2, not at
     # all: requirements.txt keeps pytest below it).
     test = item.nodeid.rsplit("/", 1)[-1]
-    item.add_marker(
-        pytest.mark.xdist_group("digit_classifier" if test.startswith(CLASSIFIER_TESTS) else item.path.name)
-    )
+    if test.startswith(CLASSIFIER_TESTS):
+        item.add_marker(pytest.mark.xdist_group("digit_classifier"))
+    elif item.path.name in SHARED_FIXTURE_FILES:
+        item.add_marker(pytest.mark.xdist_group(item.path.name))
