@@ -10,6 +10,7 @@ import os
 
 import numpy as np
 import pytest
+from conftest import _find_data_dir
 from PIL import Image
 from test_tfds_formats import celeba, svhn  # noqa: F401 (fixtures)
 
@@ -23,9 +24,11 @@ WITH_GENERATION = ("mnist",)
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory, mnist_data_dir, svhn, celeba):  # noqa: F811
+def data_dir(tmp_path_factory, svhn, celeba):  # noqa: F811
     root = tmp_path_factory.mktemp("all_data")
-    os.symlink(os.path.join(mnist_data_dir, "mnist"), root / "mnist")
+    mnist = _find_data_dir()  # the MNIST figures' tests skip (or, in CI, fail) without it: see the test
+    if mnist is not None:
+        os.symlink(os.path.join(mnist, "mnist"), root / "mnist")
     os.symlink(os.path.join(svhn["data_dir"], "svhn_cropped"), root / "svhn_cropped")
     os.symlink(os.path.join(celeba["data_dir"], "celeb_a"), root / "celeb_a")
     rng = np.random.default_rng(0)
@@ -89,7 +92,11 @@ BY_THE_RUNNER_TESTS = ("mnist_mi_curve", "mnist_rotation", "mnist_width")
 
 
 @pytest.mark.parametrize("figure", sorted(set(REGISTRY.figures) - set(BY_THE_RUNNER_TESTS)))
-def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory):
+def test_figure_trains_and_draws(figure, data_dir, tmp_path_factory, request):
+    if any(
+        getattr(REGISTRY.experiment(e).dataset, "name", None) == "mnist" for e in REGISTRY.figure_experiments(figure)
+    ):
+        request.getfixturevalue("mnist_data_dir")  # skipped with the reason without MNIST (failed in CI)
     logdir = str(tmp_path_factory.getbasetemp() / "smoke_runs")
     runs = {}
     for name in REGISTRY.figure_experiments(figure):
