@@ -309,7 +309,8 @@ def load_image_folder(
     root: str, size: int, crop: Optional[str] = "bbox", grey: bool = True, limit: Optional[int] = None
 ) -> np.ndarray:
     """All images below ``root`` (recursively, sorted by path) as uint8 [N, size, size, 1 or 3]
-    (read-only), or the first ``limit`` of them.
+    (read-only), or ``limit`` of them evenly spaced in that order (``spread_indices``), so that in a
+    folder sorted into sub-folders every sub-folder has its share.
 
     ``crop="bbox"`` crops each image to the bounding box of its non-background pixels (background =
     the colour of the top-left pixel), made square and padded by 5%, before resizing; ``"center"``
@@ -320,8 +321,8 @@ def load_image_folder(
 
     Each file is read once, in one pass that checks it against the first; a folder of 10,000 files
     or more logs its progress. The last folder read in full is kept in memory while its files stay
-    unchanged (paths, sizes, modification times), so the test split, its first ``limit`` files,
-    reads nothing again.
+    unchanged (paths, sizes, modification times), so the test split, ``limit`` of its files, reads
+    nothing again.
 
     Raises (each naming the path):
       DataUnavailableError: ``root`` is not a directory, holds no image file, or a file cannot be read.
@@ -339,13 +340,19 @@ def load_image_folder(
     if cached is not None and cached[0] == signature:
         images = cached[1]
     else:
-        wanted = paths[:limit] if limit else paths
+        wanted = [paths[i] for i in spread_indices(len(paths), limit)] if limit else paths
         images = _read_images(root, wanted, size, crop, grey)
         images.setflags(write=False)
         if len(wanted) == len(paths):
             _FOLDER_CACHE.clear()  # one folder at a time: the arrays can be large
             _FOLDER_CACHE[key] = (signature, images)
-    return images[:limit] if limit else images
+        return images
+    return images[spread_indices(len(images), limit)] if limit else images
+
+
+def spread_indices(n: int, limit: int) -> np.ndarray:
+    """``min(limit, n)`` distinct indices into ``n`` items, evenly spaced from the first to the last."""
+    return np.linspace(0, n - 1, min(limit, n)).astype(np.int64)
 
 
 def _read_images(root: str, paths: list, size: int, crop: Optional[str], grey: bool) -> np.ndarray:
@@ -444,9 +451,9 @@ def load_dataset(dataset, split: str, data_dir: Optional[str] = None, download: 
         seed = dataset.seed + (0 if split == "train" else 1_000_003)
         images, factors = shapes.make(n, dataset.size, dataset.color, seed, dataset.ranges)
         return Split(images, factors["shape"], factors)
-    # image_folder: a manual download or the user's own images. The test split is the first
-    # num_test_images files of the folder (they are also trained on: without labels it only feeds
-    # the label-free scores).
+    # image_folder: a manual download or the user's own images. The test split is num_test_images
+    # files evenly spaced over the folder's sorted paths (they are also trained on: without labels
+    # it only feeds the label-free scores).
     root = image_folder_root(dataset, data_dir)
     limit = dataset.num_test_images if split != "train" else None
     return Split(load_image_folder(root, dataset.size, dataset.crop, dataset.grey, limit=limit))

@@ -12,6 +12,9 @@ themselves, so a run trained on several devices resumes on one and the other way
 from typing import Optional
 
 import tensorflow as tf
+from absl import logging
+
+from infogan_tf import configs
 
 STRATEGIES = ("none", "mirrored")
 
@@ -51,7 +54,37 @@ def make_strategy(name: str, cpu: bool = False) -> Optional[tf.distribute.Strate
     devices = [] if cpu else [d.name for d in tf.config.list_logical_devices("GPU")]
     if not devices:
         devices = [d.name for d in tf.config.list_logical_devices("CPU")]
+    if len(devices) == 1:
+        logging.warning(
+            "--strategy=mirrored over one device (%s): one replica, nothing to gain over no strategy "
+            "(no GPU is visible; --cpu_devices=N splits the CPU into N logical devices, to test the strategy)",
+            devices[0],
+        )
     return tf.distribute.MirroredStrategy(devices)
+
+
+def check(experiment, strategy: Optional[tf.distribute.Strategy]) -> None:
+    """Refuses a training setting the strategy cannot run, before any data is loaded.
+
+    Raises:
+      configs.ConfigError: ``train.batch_size`` is not a multiple of the replicas, or
+        ``train.precision`` is mixed_float16 under a strategy; the message names the key, the value
+        and what is valid.
+    """
+    train = experiment.train
+    replicas = strategy.num_replicas_in_sync if strategy else 1
+    if train.batch_size % replicas:
+        raise configs.ConfigError(
+            f"train.batch_size={train.batch_size} (--batch_size, --set train.batch_size or the config "
+            f"{experiment.source}) does not split over the {replicas} replicas of the {type(strategy).__name__} "
+            f"({', '.join(strategy.extended.worker_devices)}); valid: a multiple of {replicas}"
+        )
+    if strategy is not None and train.precision == "mixed_float16":
+        raise configs.ConfigError(
+            "train.precision=mixed_float16 (--precision or --set) with a tf.distribute strategy (--strategy=mirrored): "
+            "Keras' loss scale checks each replica's gradients for overflow before they are summed, so one "
+            "replica's overflow can reach the weights; valid under a strategy: float32 or mixed_bfloat16"
+        )
 
 
 def describe(strategy: Optional[tf.distribute.Strategy]) -> Optional[dict]:

@@ -70,7 +70,8 @@ def categorical_accuracy(
       post: precomputed posteriors to reuse, ``inference.encode(model, images)[1]``
         (``post[code_name]["probs"]`` float [N, k]); None: computed from ``images``.
     Returns:
-      ``match_categories``' dict with num_labels = max(labels.max() + 1, k), plus
+      ``match_categories``' dict with num_labels = labels.max() + 1 (a category beyond the labels is
+      unmatched, -1), plus
       "majority_purity" (in [0, 1], ``majority_purity``) and "code" (``code_name``).
     Raises:
       KeyError: the model has no code ``code_name``.
@@ -78,7 +79,7 @@ def categorical_accuracy(
     code = model.spec.code(code_name)
     post = inference.encode(model, images)[1] if post is None else post
     predicted = post[code_name]["probs"].argmax(axis=1)
-    num_labels = int(max(labels.max() + 1, code.k))
+    num_labels = int(labels.max()) + 1
     result = match_categories(predicted, labels, code.k, num_labels)
     result["majority_purity"] = majority_purity(predicted, labels, code.k)
     result["code"] = code_name

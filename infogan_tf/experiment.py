@@ -70,7 +70,9 @@ def _parse_record(record: dict, path: str) -> configs.Experiment:
     )
 
 
-def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int, num_train_images: int) -> None:
+def _check_compatible(
+    run_dir: str, exp: configs.Experiment, seed: int, num_train_images: int, folder: Optional[str]
+) -> None:
     saved = _read_record(run_dir)
     if saved is None:
         return
@@ -88,6 +90,13 @@ def _check_compatible(run_dir: str, exp: configs.Experiment, seed: int, num_trai
         raise IncompatibleRunError(
             f"{run_dir} holds a run of a different configuration; pass --retrain to start it again "
             f"or choose another --logdir"
+        )
+    trained_on = saved.get("image_folder", folder)  # older records do not say
+    if trained_on != folder:
+        raise IncompatibleRunError(
+            f"{run_dir} was trained on the images in {trained_on!r}, and dataset.path={exp.dataset.path!r} now "
+            f"finds {folder!r}; pass --retrain to start it again on these, choose another --logdir, or give "
+            "the folder by its absolute path (which names a run of its own)"
         )
     seen = saved.get("num_train_images", num_train_images)  # older records do not say
     if seen != num_train_images:
@@ -142,19 +151,7 @@ def run_experiment(
     jit_compile = exp.train.xla if jit_compile is None else bool(jit_compile)
     command = command or " ".join(["python", "-m", "infogan_tf.reproduce"] + sys.argv[1:])
     name = exp.name
-    replicas = strategy.num_replicas_in_sync if strategy else 1
-    if exp.train.batch_size % replicas:
-        raise configs.ConfigError(
-            f"train.batch_size={exp.train.batch_size} (--batch_size, --set train.batch_size or the config "
-            f"{exp.source}) does not split over the {replicas} replicas of the {type(strategy).__name__} "
-            f"({', '.join(strategy.extended.worker_devices)}); valid: a multiple of {replicas}"
-        )
-    if strategy is not None and exp.train.precision == "mixed_float16":
-        raise configs.ConfigError(
-            "train.precision=mixed_float16 (--precision or --set) with a tf.distribute strategy (--strategy=mirrored): "
-            "Keras' loss scale checks each replica's gradients for overflow before they are summed, so one "
-            "replica's overflow can reach the weights; valid under a strategy: float32 or mixed_bfloat16"
-        )
+    distribute.check(exp, strategy)  # before the data is loaded
     train = data.load_dataset(exp.dataset, "train", data_dir, download)
     test = data.load_dataset(exp.dataset, "test", data_dir, download)
     if exp.train.batch_size > len(train.images):
@@ -168,12 +165,13 @@ def run_experiment(
     if retrain and os.path.exists(run_dir):
         logging.info("--retrain: removing %s", run_dir)
         shutil.rmtree(run_dir)
-    _check_compatible(run_dir, exp, seed, len(train.images))
+    # An image folder's relative path can find another folder from another directory: the run
+    # records the folder it was trained on and refuses to go on with another.
+    folder = data.image_folder_root(exp.dataset, data_dir) if exp.dataset.source == "image_folder" else None
+    _check_compatible(run_dir, exp, seed, len(train.images), folder)
     os.makedirs(run_dir, exist_ok=True)
-    _write_json(
-        os.path.join(run_dir, "config.json"),
-        {"experiment": exp.to_dict(), "seed": seed, "num_train_images": len(train.images)},
-    )
+    record = {"experiment": exp.to_dict(), "seed": seed, "num_train_images": len(train.images)}
+    _write_json(os.path.join(run_dir, "config.json"), record | ({"image_folder": folder} if folder else {}))
 
     metrics_path = os.path.join(run_dir, "metrics.json")
     previous = {}
@@ -234,6 +232,14 @@ def run_experiment(
         logging.info("%s: evaluating the untrained networks (the baseline)", name)
         _write_json(baseline_path, evaluation.evaluate_run(model, exp.evaluation, test, classify))
     log = exp.logging
+    if exp.train.steps <= log.health_warmup:
+        logging.info(
+            "%s: training health is not checked: %d iterations end within its warm-up "
+            "(logging.health_warmup=%d)",
+            name,
+            exp.train.steps,
+            log.health_warmup,
+        )
     monitor = health.Monitor(  # training health: said once per run, listed in metrics.json
         model.spec,
         mode=exp.mode,

@@ -46,6 +46,8 @@ from typing import Callable, Dict, Iterable, List, Mapping, Optional
 import numpy as np
 from absl import logging
 
+from infogan_tf import provenance
+
 _LOG_2PI = math.log(2.0 * math.pi)
 
 WARMUP = 500  # iterations before any check (the config's logging.health_warmup)
@@ -203,8 +205,8 @@ class Monitor:
       run_dir: where the collapse measurements are kept (``PROBES_FILE``); None: not kept.
       sample: () -> G's images [N, H, W, C] in [0, 1]; None: no collapse check.
       real_spread: ``pixel_spread`` of real training images (``reference_spread``).
-      window, share, d_fake_threshold, d_wins_span, d_wins_min_logged, collapse_share: the thresholds
-        (the module's constants unless a test changes them).
+      d_wins_span: iterations of D(G(z)) the D-wins check looks back over (``D_WINS_SPAN``; a test
+        shortens it). The other thresholds are the module's constants, which the messages state.
     """
 
     def __init__(
@@ -217,22 +219,11 @@ class Monitor:
         sample: Optional[Callable] = None,
         real_spread: Optional[float] = None,
         *,
-        window: int = WINDOW,
-        share: float = SHARE,
-        d_fake_threshold: float = D_FAKE_THRESHOLD,
         d_wins_span: int = D_WINS_SPAN,
-        d_wins_min_logged: int = D_WINS_MIN_LOGGED,
-        collapse_share: float = COLLAPSE_SHARE,
     ):
         self.codes = list(spec.codes)
         self.mode, self.lambdas = mode, dict(lambdas or {})
-        self.warmup, self.window, self.share = warmup, window, share
-        self.d_fake_threshold, self.d_wins_span, self.d_wins_min_logged = (
-            d_fake_threshold,
-            d_wins_span,
-            d_wins_min_logged,
-        )
-        self.collapse_share = collapse_share
+        self.warmup, self.d_wins_span = warmup, d_wins_span
         self.sample, self.real_spread = sample, real_spread
         self.probes_path = os.path.join(run_dir, PROBES_FILE) if run_dir else None
         self._reset()
@@ -253,8 +244,7 @@ class Monitor:
         self._reset()
         probes = []
         if self.probes_path and os.path.exists(self.probes_path):
-            with open(self.probes_path) as f:
-                probes = [p for p in (json.loads(line) for line in f if line.strip()) if p["step"] <= start]
+            probes = [p for p in provenance.read_jsonl(self.probes_path) if p["step"] <= start]
             tmp = self.probes_path + ".tmp"
             with open(tmp, "w") as f:
                 f.writelines(json.dumps(p) + "\n" for p in probes)
@@ -278,12 +268,12 @@ class Monitor:
                 continue
             window = self._windows[code.name]
             window.append((step, float(value)))
-            while window[0][0] <= step - self.window:
+            while window[0][0] <= step - WINDOW:
                 window.popleft()
             if step < self.warmup:
                 continue
             mean = float(np.mean([v for _, v in window]))
-            threshold = unused_threshold(code, self.share)
+            threshold = unused_threshold(code)
             self._end[("code_unused", code.name)] = (mean, mean < threshold)
             if mean < threshold:
                 expected = _not_rewarded(code.name, self.mode, self.lambdas)
@@ -308,10 +298,10 @@ class Monitor:
             if (
                 step >= self.warmup
                 and step - self._first_d_step >= self.d_wins_span
-                and len(recent) >= self.d_wins_min_logged
+                and len(recent) >= D_WINS_MIN_LOGGED
             ):
                 median = float(np.median([v for _, v in recent]))
-                threshold = self.d_fake_threshold
+                threshold = D_FAKE_THRESHOLD
                 self._end[("d_wins", None)] = (median, median < threshold)
                 if median < threshold:
                     new += self._raise(
@@ -345,7 +335,7 @@ class Monitor:
         return self._check_collapse(step, spread, self.real_spread, emit)
 
     def _check_collapse(self, step, spread, real, emit):
-        threshold = self.collapse_share * real
+        threshold = COLLAPSE_SHARE * real
         self._end[("collapse", None)] = (spread, spread < threshold)
         if spread >= threshold:
             return []

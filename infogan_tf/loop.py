@@ -16,6 +16,8 @@ from typing import Callable, Optional
 import tensorflow as tf
 from absl import logging
 
+from infogan_tf import provenance
+
 
 class CheckpointError(RuntimeError):
     """No checkpoint of the run directory can be restored."""
@@ -228,20 +230,15 @@ def _truncate_history(path: str, step: int) -> None:
     """Drops history lines past ``step`` (logged after the checkpoint a resume starts from)."""
     if not os.path.exists(path):
         return
-    with open(path) as f:
-        lines = [line for line in f if line.strip() and json.loads(line)["step"] <= step]
+    rows = [r for r in provenance.read_jsonl(path) if r["step"] <= step]
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        f.writelines(lines)
+        f.writelines(json.dumps(r) + "\n" for r in rows)
     os.replace(tmp, path)
 
 
 def read_history(run_dir: str) -> list:
-    path = os.path.join(run_dir, "history.jsonl")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return provenance.read_jsonl(os.path.join(run_dir, "history.jsonl"))
 
 
 def _last_history(path: str) -> dict:

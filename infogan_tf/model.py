@@ -28,7 +28,7 @@ import keras
 import tensorflow as tf
 from absl import logging
 
-from infogan_tf import losses, networks
+from infogan_tf import distribute, losses, networks
 from infogan_tf.configs import Experiment
 
 
@@ -42,7 +42,8 @@ class InfoGAN(tf.Module):
       strategy: a ``tf.distribute.Strategy`` to train data-parallel under (None: one device); the
         batch size must be a multiple of its number of replicas.
     Raises:
-      ValueError: the batch does not split evenly over the strategy's replicas.
+      configs.ConfigError: the batch does not split evenly over the strategy's replicas, or
+        mixed_float16 under a strategy (``distribute.check``).
     """
 
     def __init__(
@@ -62,16 +63,7 @@ class InfoGAN(tf.Module):
         self.give_g_information = experiment.mode == "infogan"
         self.strategy = strategy
         self.replicas = strategy.num_replicas_in_sync if strategy else 1
-        if self.batch_size % self.replicas:
-            raise ValueError(
-                f"train.batch_size={self.batch_size} does not split over {self.replicas} replicas; "
-                f"use a multiple of {self.replicas}"
-            )
-        if strategy is not None and train.precision == "mixed_float16":
-            raise ValueError(
-                "train.precision=mixed_float16 under a tf.distribute strategy: Keras' loss scale "
-                "checks each replica's gradients before they are summed; use float32 or mixed_bfloat16"
-            )
+        distribute.check(experiment, strategy)
         self.precision = train.precision
         with strategy.scope() if strategy else contextlib.nullcontext():
             keras.utils.set_random_seed(seed)

@@ -1,5 +1,7 @@
-"""What a record says about where it came from: the commit of the code and the machine's CPU."""
+"""What a record says about where it came from (the commit of the code and the machine's CPU), and
+reading a record of JSON lines back."""
 
+import json
 import os
 import platform
 import subprocess
@@ -35,3 +37,25 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine() or "unknown"
+
+
+def read_jsonl(path: str) -> list:
+    """The rows of a JSON-lines file (``history.jsonl``, ``health_probes.jsonl``); [] when it is absent.
+
+    A line that is not valid JSON (a write cut off by a kill or a full disk) is dropped with a warning
+    naming the file and the line, so that such a run still resumes: the rewrite on resume removes it.
+    """
+    if not os.path.exists(path):
+        return []
+    rows = []
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                from absl import logging
+
+                logging.warning("%s: line %d is not valid JSON (cut off by an interruption?); dropped", path, number)
+    return rows

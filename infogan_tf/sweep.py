@@ -31,6 +31,8 @@ from typing import List, Optional
 
 from absl import app, flags
 
+from infogan_tf import provenance  # no TensorFlow: the sweep's parent process never loads it
+
 FLAGS = flags.FLAGS
 
 
@@ -130,11 +132,7 @@ def thread_env(parallel: int) -> dict:
 
 # --- what one seed's run says ---------------------------------------------------------------------
 def _history(run_dir: str) -> List[dict]:
-    path = os.path.join(run_dir, "history.jsonl")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return provenance.read_jsonl(os.path.join(run_dir, "history.jsonl"))
 
 
 def seed_row(seed: int, run_dir: str, threshold: float) -> dict:
@@ -445,7 +443,7 @@ def main(argv):
     if parallel < 1:
         raise UsageError(f"--parallel={FLAGS.parallel}: must be a positive integer")
     seeds = parse_seeds(FLAGS.seeds)
-    from infogan_tf import configs, provenance  # after flag parsing (configs imports TensorFlow)
+    from infogan_tf import configs  # after flag parsing (configs imports TensorFlow)
 
     precision = [f"train.precision={FLAGS.precision}"] if FLAGS.precision is not None else []
     items = list(FLAGS.set) + precision + ([f"train.steps={FLAGS.steps}"] if FLAGS.steps is not None else [])

@@ -1,5 +1,7 @@
 """Hungarian matching of categories to labels, majority purity, and the continuous-factor scores."""
 
+import types
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -109,6 +111,12 @@ def test_matching_is_one_to_one_unlike_majority_purity():
     assert r["accuracy"] == pytest.approx(4 / 6)
     assert sorted(r["category_to_label"]) == [0, 1, 2] and r["category_to_label"][2] == 1
     assert evaluation.majority_purity(predicted, labels, 3) == 1.0
-    # More categories than labels: the surplus category is left unmatched (-1) and counts as wrong.
-    r = evaluation.match_categories(np.array([0, 1, 2, 3]), np.array([0, 1, 2, 2]), 4, 3)
+    # More categories than labels (c1.k=4 on 3 labels), through the accuracy a run records: the
+    # surplus category is left unmatched (-1, drawn as "cat 3", not as a label that does not exist)
+    # and its images count as wrong.
+    code = types.SimpleNamespace(k=4)
+    model = types.SimpleNamespace(spec=types.SimpleNamespace(code=lambda name: code))
+    post = {"c1": {"probs": np.eye(4)[[0, 1, 2, 3]]}}
+    r = evaluation.categorical_accuracy(model, "c1", None, np.array([0, 1, 2, 2]), post=post)
     assert r["accuracy"] == pytest.approx(3 / 4) and sorted(r["category_to_label"]) == [-1, 0, 1, 2]
+    assert len(r["confusion_label_by_category"]) == 3

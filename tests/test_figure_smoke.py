@@ -49,12 +49,19 @@ def data_dir(tmp_path_factory, svhn, celeba):  # noqa: F811
 
 def _structure(name):
     """What a one-step run of the experiment exercises: everything but its training hyperparameters
-    (learning rates, lambdas, steps), which only the training that the smoke run does not do sees.
-    Experiments that differ only there (the 3D Faces figures' three, the 3D Chairs figures' two) share
-    one smoke run."""
+    (learning rates, lambdas, steps), which only the training that the smoke run does not do sees;
+    the training keys that change the step's code (precision, D's batch norm) are kept. Experiments
+    that differ only in hyperparameters (the 3D Faces figures' three, the 3D Chairs figures' two)
+    share one smoke run."""
     exp = REGISTRY.experiment(name)
+    identity = exp.identity()
+    step_code = {k: v for k, v in identity.get("train", {}).items() if k in ("precision", "d_batch_norm")}
     return json.dumps(
-        {**{k: v for k, v in exp.identity().items() if k != "train"}, "evaluation": exp.to_dict()["evaluation"]},
+        {
+            **{k: v for k, v in identity.items() if k != "train"},
+            "train": step_code,
+            "evaluation": exp.to_dict()["evaluation"],
+        },
         sort_keys=True,
     )
 

@@ -301,3 +301,17 @@ def test_a_short_run_with_the_default_warm_up_says_nothing():
     assert REGISTRY.experiment("mnist").logging.health_warmup == 500
     with pytest.raises(configs.ConfigError, match="health_warmup"):
         REGISTRY.experiment("mnist", ["logging.health_warmup=-1"])
+
+
+def test_a_torn_line_in_the_kept_measurements_is_dropped_on_resume(tmp_path):
+    path = tmp_path / health.PROBES_FILE
+    path.write_text(
+        '{"step": 600, "sample_spread": 0.001, "real_spread": 0.2}\n{"step": 700, "sample_spr'  # killed mid-write
+    )
+    monitor = _monitor(
+        "mnist", warmup=500, run_dir=str(tmp_path), sample=lambda: np.zeros((4, 2, 2, 1)), real_spread=0.2
+    )
+    monitor.resume(800, [])
+    [w] = monitor.records()  # the intact measurement is kept (its warning not said again), the torn one dropped
+    assert (w["kind"], w["step"]) == ("collapse", 600)
+    assert [json.loads(line)["step"] for line in path.read_text().splitlines()] == [600]

@@ -237,7 +237,8 @@ def test_a_folder_is_read_once_for_both_splits_and_again_when_it_changes(tmp_pat
     train = data.load_dataset(opts, "train", str(tmp_path / "data"))
     test = data.load_dataset(opts, "test", str(tmp_path / "data"))
     assert reads == [5] and len(test.images) == 2 and not train.images.flags.writeable
-    np.testing.assert_array_equal(test.images, train.images[:2])
+    np.testing.assert_array_equal(test.images, train.images[[0, 4]])  # evenly spaced: the first and the last
+    assert len(data.load_image_folder(str(root), 32, None, limit=2)) == 2 and reads == [5]  # from memory
     _folder(root / "new", n=1)  # a file added: read again
     assert len(data.load_dataset(opts, "train", str(tmp_path / "data")).images) == 6 and reads == [5, 6]
 

@@ -41,12 +41,14 @@ def test_training_on_shared_mnist_gives_finite_losses_and_rising_information(tin
     assert final > first + 0.3, "Q and G start to agree on c1 within 25 steps"
 
 
-def _train(experiment, images, run_dir, steps, stop_at=None, checkpoint_every=100):
+def _train(experiment, images, run_dir, steps, stop_at=None, checkpoint_every=100, after_stop=None):
     model = InfoGAN(experiment, seed=3, jit_compile=False)
     batches = lambda s: data.training_batches(images, 16, 3, s)  # noqa: E731
     if stop_at is not None:
         # Simulate a kill: the checkpoint at stop_at is the last thing written.
         loop.fit(model, batches, run_dir, total_steps=stop_at, log_every=1, checkpoint_every=checkpoint_every)
+        if after_stop:
+            after_stop()
         model = InfoGAN(experiment, seed=3, jit_compile=False)  # a fresh process: new objects
     loop.fit(model, batches, run_dir, total_steps=steps, log_every=1, checkpoint_every=checkpoint_every)
     return model
@@ -65,9 +67,16 @@ def straight(registry, images, tmp_path_factory):
 
 
 def test_resume_continues_from_saved_step(tiny_experiment, images, straight, tmp_path):
-    resumed = _train(tiny_experiment, images[:200], str(tmp_path), steps=8, stop_at=5)
+    history = tmp_path / "history.jsonl"
+
+    def torn_write():  # the kill cut a history line in half: the run still resumes
+        with open(history, "a") as f:
+            f.write('{"step": 6, "d_lo')
+
+    resumed = _train(tiny_experiment, images[:200], str(tmp_path), steps=8, stop_at=5, after_stop=torn_write)
     assert int(resumed.step) == 8
     assert [r["step"] for r in loop.read_history(str(tmp_path))] == list(range(1, 9))
+    assert '"d_lo' not in history.read_text()  # the torn line was dropped when the resume rewrote the file
     # Same weights, optimizer state, latent RNG and data order: the two runs agree.
     _assert_same_weights(straight, resumed)
     assert int(straight.rng.state[0]) == int(resumed.rng.state[0])

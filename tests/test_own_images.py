@@ -155,8 +155,10 @@ def _args(tmp_path, experiment, folder, *more):
 
 
 @pytest.mark.parametrize("experiment, colour", [("own_grey32", False), ("own_color32", True)])
-def test_a_folder_of_images_trains_through_the_runner(runner, tmp_path, experiment, colour):  # noqa: F811
-    folder = _shapes(tmp_path / "my images", colour=colour)
+def test_a_folder_of_images_trains_through_the_runner(runner, tmp_path, experiment, colour, monkeypatch):  # noqa: F811
+    _shapes(tmp_path / "my images", colour=colour)
+    monkeypatch.chdir(tmp_path)
+    folder = "my images"  # relative: not under the data dir, so under the current directory
     r = runner(_args(tmp_path, experiment, folder, "--set=latent.codes.c1.k=5"))
     assert r.returncode == 0, r.stderr[-3000:]
     (run_name,) = os.listdir(tmp_path / "runs")
@@ -167,14 +169,23 @@ def test_a_folder_of_images_trains_through_the_runner(runner, tmp_path, experime
     assert metrics["step"] == 3 and metrics["num_train_images"] == 64 and metrics["num_test_images"] == 64
     assert 0.0 <= metrics["label_free"]["c1"]["mutual_information"] <= np.log(5) + 1e-6
     assert any(f.startswith("ckpt-3") for f in os.listdir(run_dir / "checkpoints"))
-    saved = json.loads((run_dir / "config.json").read_text())["experiment"]
-    assert saved["dataset"]["path"] == str(folder) and saved["dataset"]["grey"] is (not colour)
+    saved = json.loads((run_dir / "config.json").read_text())
+    assert saved["experiment"]["dataset"]["path"] == folder and saved["experiment"]["dataset"]["grey"] is (not colour)
+    assert saved["image_folder"] == str(tmp_path / folder)  # the folder the path found
     sheet = tmp_path / "results" / f"{run_name}_codes.png"
     assert sheet.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {sheet}" in r.stdout
     with Image.open(sheet) as im:  # the sheet of every code, drawn from the trained model
         assert im.size[0] > 200 and im.size[1] > 200
     assert (tmp_path / "results" / f"{run_name}_metrics.json").exists()
     assert "step 3/3" in r.stderr
+    # The same relative path from another directory finds another folder (of as many images): the
+    # run is not resumed or reused on it.
+    _shapes(tmp_path / "elsewhere" / "my images", colour=colour, seed=1)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    r = runner(_args(tmp_path, experiment, folder, "--set=latent.codes.c1.k=5", "--steps=4"))
+    assert r.returncode == 2 and "was trained on the images in" in r.stderr, r.stderr[-2000:]
+    assert "--retrain" in r.stderr
+    assert str(tmp_path / "elsewhere" / folder) in r.stderr and "Traceback" not in r.stderr
 
 
 def test_the_runner_names_a_missing_or_unset_folder(runner, tmp_path):  # noqa: F811
