@@ -25,7 +25,7 @@ def run(registry, tmp_path_factory):
     exported, shared by the module."""
     exp = registry.experiment(
         "mnist",
-        GENERATED + ["train.batch_size=16", "train.steps=2", "logging.image_every=2", "evaluation.factor_rows=4"],
+        GENERATED + ["train.batch_size=16", "train.steps=2", "logging.image_every=2"],
     )
     return experiment.run_experiment(
         exp, seed=0, log_dir=str(tmp_path_factory.mktemp("api_runs")), jit_compile=False, do_export=True

@@ -1,14 +1,19 @@
 """Data-parallel training (--strategy=mirrored) over two logical CPU devices: one mirrored step
 equals one single-device step on the same images and latents; checkpoints move between the two; the
-runner end to end. Each check runs in a fresh process, since TensorFlow's devices can only be split
-before its first operation."""
+runner end to end, each in a fresh process, since TensorFlow's devices can only be split before its
+first operation; the flags and settings a strategy refuses, in this process."""
 
 import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
+import pytest
 from conftest import GENERATED, REPO
+from test_reproduce import runner  # noqa: F401  (the runner fixture: reproduce.main in this process)
+
+from infogan_tf import configs, distribute, reproduce
 
 _STEP_AND_CHECKPOINTS = r"""
 import json, sys
@@ -52,9 +57,7 @@ to_mirrored.checkpoint().read(single.checkpoint().write(out_dir + "/single")).as
 result["restored_gaps"] = [gap(variables(to_single), variables(mirrored)),
                            gap(variables(to_mirrored), variables(single))]
 result["restored_steps"] = [int(to_single.step), int(to_mirrored.step)]
-# ... and both go on alike: the next step from each restored copy.
-a, b = to_single.train_step(real), to_mirrored.train_step(real)
-result["next_metric_gap"] = max(abs(float(a[k]) - float(b[k])) for k in a)
+# (That a restored copy trains on: the runner test below resumes a mirrored run on one device.)
 print(json.dumps(result))
 """
 
@@ -78,7 +81,6 @@ def test_a_mirrored_step_over_two_devices_equals_a_single_device_step_and_checkp
     # float rounding (the summed statistics and gradients are added in another order).
     assert result["metric_gap"] < 1e-4 and result["variable_gap"] < 1e-4 < result["moved"]
     assert result["restored_gaps"] == [0.0, 0.0] and result["restored_steps"] == [1, 1]
-    assert result["next_metric_gap"] < 1e-4
 
 
 def test_the_runner_trains_mirrored_and_the_run_resumes_on_one_device(tmp_path):
@@ -88,7 +90,6 @@ def test_the_runner_trains_mirrored_and_the_run_resumes_on_one_device(tmp_path):
         f"--logdir={tmp_path / 'runs'}",
         f"--output_dir={tmp_path / 'out'}",
         "--noexport",
-        "--set=evaluation.factor_rows=4",
         "--noxla",
     ] + [f"--set={item}" for item in GENERATED]
     r = _python("infogan_tf.reproduce", *common, "--steps=3", "--strategy=mirrored", "--cpu_devices=2")
@@ -102,26 +103,17 @@ def test_the_runner_trains_mirrored_and_the_run_resumes_on_one_device(tmp_path):
     assert metrics["step"] == 5 and metrics["strategy"] is None and "step 4/5" in r.stderr
 
 
-def test_strategy_flags_are_checked(tmp_path):
-    r = _python("infogan_tf.reproduce", "--experiment=mnist", "--cpu_devices=2")
-    assert r.returncode == 1 and "--cpu_devices=2 applies to --strategy=mirrored" in r.stderr
-    r = _python(
-        "infogan_tf.reproduce",
-        "--experiment=mnist",
-        "--strategy=mirrored",
-        "--cpu_devices=3",
-        "--batch_size=8",
-        f"--logdir={tmp_path}",
-        "--data_dir=" + str(tmp_path / "none"),
-    )
-    assert r.returncode == 1 and "does not split over the 3 replicas" in r.stderr
-    r = _python(
-        "infogan_tf.reproduce",
-        "--experiment=mnist",
-        "--strategy=mirrored",
-        "--cpu_devices=2",
-        "--precision=mixed_float16",
-        f"--logdir={tmp_path}",
-        "--data_dir=" + str(tmp_path / "none"),
-    )
-    assert r.returncode == 1 and "train.precision=mixed_float16" in r.stderr and "mixed_bfloat16" in r.stderr
+def test_strategy_flags_and_the_settings_a_strategy_cannot_run_are_refused(runner, registry):  # noqa: F811
+    # In this process: a stand-in for a 3-replica strategy (TensorFlow's devices are set up already).
+    with pytest.raises(reproduce.UsageError, match="--cpu_devices=2 applies to --strategy=mirrored"):
+        runner(["--experiment=mnist", "--cpu_devices=2"])
+    devices = [f"/job:localhost/replica:0/task:0/device:CPU:{i}" for i in range(3)]
+    three = SimpleNamespace(num_replicas_in_sync=3, extended=SimpleNamespace(worker_devices=devices))
+    with pytest.raises(configs.ConfigError, match="train.batch_size=8 .* does not split over the 3 replicas"):
+        distribute.check(registry.experiment("mnist", ["train.batch_size=8"]), three)
+    distribute.check(registry.experiment("mnist", ["train.batch_size=9"]), three)
+    fp16 = registry.experiment("mnist", ["train.batch_size=9", "train.precision=mixed_float16"])
+    refused = "train.precision=mixed_float16 .*valid under a strategy: .*mixed_bfloat16"
+    with pytest.raises(configs.ConfigError, match=refused):
+        distribute.check(fp16, three)
+    distribute.check(fp16, None)  # without a strategy float16 trains
