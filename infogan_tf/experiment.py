@@ -234,8 +234,7 @@ def run_experiment(
     log = exp.logging
     if exp.train.steps <= log.health_warmup:
         logging.info(
-            "%s: training health is not checked: %d iterations end within its warm-up "
-            "(logging.health_warmup=%d)",
+            "%s: training health is not checked: %d iterations end within its warm-up (logging.health_warmup=%d)",
             name,
             exp.train.steps,
             log.health_warmup,

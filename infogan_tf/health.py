@@ -30,11 +30,12 @@ its step is trained again).
 Measured on the project's runs: the GAN baseline's categorical code ends at 0.18 nats (mnist_gan)
 and 0.02-0.14 from step 300 on (mnist_mi_gan), of a possible 2.30, against 2.2-2.30 for InfoGAN;
 its fixed-std continuous codes end at -0.394/-0.392, the uninformed -0.3925, against InfoGAN's
--0.246 (the ceiling is -0.226); learned-std codes (mnist_paper) reach 1.3-1.5 nats. D(G(z)) stays
-above 0.11 after step 500 in the MNIST runs; in a shapes_chairs attempt that D won
-(results/attempts, minibatch discrimination) it was 0.001-0.015 from step 10 on. The per-pixel
-spread of a trained MNIST G's samples is 0.187, of real MNIST 0.188, of a freshly initialised G
-0.0004, of a constant G 0.
+-0.246 (the ceiling is -0.226); learned-std codes (mnist_paper) reach 1.2-1.7 nats. In six finished
+runs of the MNIST study the lowest 500-iteration median of D(G(z)) after the warm-up is 0.23-0.37
+(results/attempts/health_levels_2026-12-02); in a shapes_chairs attempt that D won (results/attempts,
+minibatch discrimination) D(G(z)) was 0.001-0.015 from step 10 on. The per-pixel spread of a trained
+MNIST G's samples is 0.188-0.190, of real MNIST 0.191, of a freshly initialised G 0.0004, of a
+constant G 0.
 """
 
 import collections
@@ -175,8 +176,7 @@ def _collapse_message(step, spread, threshold, real):
         f"G's samples are near constant at step {step}: their per-pixel std across {PROBE_SAMPLES} samples "
         f"(inference mode, fixed seed) is {spread:.4f}, below {threshold:.4f} ({COLLAPSE_SHARE:.0%} of the "
         f"{real:.4f} of real training images). G draws almost the same image for every z and c; a high L_I "
-        "then means Q reads the codes from differences too faint to see (seen on MNIST with learned std and "
-        "lambda_cont 1: all-black images while L_I(c1) stayed at 2.28). It usually means the L_I reward "
+        "then means Q reads the codes from differences too faint to see. It usually means the L_I reward "
         "outweighs the GAN loss (lower the lambdas) or that D wins."
     )
 
