@@ -296,8 +296,8 @@ class _FolderCheck:
                 with Image.open(other) as o:
                     if image_kind(o) == "colour":
                         self(other, o)  # the mixed-kinds error
-            except OSError:
-                continue  # reported when it is read
+            except (OSError, SyntaxError, Image.DecompressionBombError):
+                continue  # an unreadable file: reported, with its path, when it is read
         raise ImageFolderError(
             f"the image files below {self.root!r} are grey (e.g. {_describe(path, im)}) and dataset.grey=false "
             f"asks for colour images: train a grey experiment (own_grey32, own_grey64) or pass "
