@@ -71,12 +71,12 @@ def test_resume_continues_from_saved_step(tiny_experiment, images, straight, tmp
 
     def torn_write():  # the kill cut a history line in half: the run still resumes
         with open(history, "a") as f:
-            f.write('{"step": 6, "d_lo')
+            f.write('{"step": 6, "torn')
 
     resumed = _train(tiny_experiment, images[:200], str(tmp_path), steps=8, stop_at=5, after_stop=torn_write)
     assert int(resumed.step) == 8
     assert [r["step"] for r in loop.read_history(str(tmp_path))] == list(range(1, 9))
-    assert '"d_lo' not in history.read_text()  # the torn line was dropped when the resume rewrote the file
+    assert '"torn' not in history.read_text()  # the torn line was dropped when the resume rewrote the file
     # Same weights, optimizer state, latent RNG and data order: the two runs agree.
     _assert_same_weights(straight, resumed)
     assert int(straight.rng.state[0]) == int(resumed.rng.state[0])

@@ -307,11 +307,11 @@ def test_a_run_resumes_when_only_steps_xla_or_logging_changed(tmp_path):
         json.dumps({"experiment": saved.to_dict(), "seed": 0, "num_train_images": 100})
     )
     assert experiment.saved_experiment(str(tmp_path)).train.steps == 100
-    experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 0, 100)  # no error
+    experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 0, 100, None)  # no error
     with pytest.raises(experiment.IncompatibleRunError, match="different configuration"):
-        experiment._check_compatible(str(tmp_path), registry.experiment("svhn", ["train.g_lr=5e-4"]), 0, 100)
+        experiment._check_compatible(str(tmp_path), registry.experiment("svhn", ["train.g_lr=5e-4"]), 0, 100, None)
     with pytest.raises(experiment.IncompatibleRunError, match="different configuration"):
-        experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 1, 100)
+        experiment._check_compatible(str(tmp_path), registry.experiment("svhn"), 1, 100, None)
 
 
 def test_a_run_trained_on_other_data_is_not_resumed(tmp_path):
@@ -323,7 +323,7 @@ def test_a_run_trained_on_other_data_is_not_resumed(tmp_path):
         json.dumps({"experiment": exp.to_dict(), "seed": 0, "num_train_images": 19690})
     )
     with pytest.raises(experiment.IncompatibleRunError, match="trained on 19690 training images .* holds 60000"):
-        experiment._check_compatible(str(tmp_path), exp, 0, 60000)
+        experiment._check_compatible(str(tmp_path), exp, 0, 60000, None)
 
 
 def test_a_run_dir_of_an_older_version_with_removed_keys_is_refused_with_advice(tmp_path):
@@ -333,4 +333,4 @@ def test_a_run_dir_of_an_older_version_with_removed_keys_is_refused_with_advice(
     old["train"]["d_spectral_norm"] = True  # a variant removed in issue 16
     (tmp_path / "config.json").write_text(json.dumps({"experiment": old, "seed": 0}))
     with pytest.raises(experiment.IncompatibleRunError, match="cannot read .*d_spectral_norm.*--retrain"):
-        experiment._check_compatible(str(tmp_path), configs.Registry().experiment("svhn"), 0, 100)
+        experiment._check_compatible(str(tmp_path), configs.Registry().experiment("svhn"), 0, 100, None)
