@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from infogan_tf import provenance
+from infogan_tf import data, provenance
 
 MIN_TEST_ACCURACY = 0.985
 VERSION = 1  # bump when the network or its training changes: older cache files are then not used
@@ -37,14 +37,6 @@ SEED = 0
 
 class ClassifierError(RuntimeError):
     """The classifier cannot be trained to the required accuracy."""
-
-
-def cache_dir() -> str:
-    """Where the classifier is cached (see the module docstring)."""
-    if os.environ.get("INFOGAN_CACHE_DIR"):
-        return os.environ["INFOGAN_CACHE_DIR"]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "infogan_tf")
 
 
 def build(seed: int = SEED) -> keras.Model:
@@ -138,7 +130,7 @@ def load_or_train(train_split, test_split, directory: Optional[str] = None) -> D
     Raises:
       ClassifierError: the trained classifier is below ``MIN_TEST_ACCURACY`` on the test split.
     """
-    directory = directory or cache_dir()
+    directory = directory or data.cache_dir()
     os.makedirs(directory, exist_ok=True)
     stem = os.path.join(directory, f"digit_classifier_v{VERSION}_n{len(train_split.images)}")
     with open(stem + ".lock", "w") as lock:

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from infogan_tf import architectures, configs, digit_classifier, evaluation
+from infogan_tf import architectures, configs, data, digit_classifier, evaluation
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def test_the_classifier_reaches_its_accuracy_on_the_test_split_and_is_cached(cla
     assert accuracy >= digit_classifier.MIN_TEST_ACCURACY
     assert classifier.record["test_accuracy"] == pytest.approx(accuracy, abs=1e-4)
     assert classifier.record["num_train_images"] == len(train.images) == 60000
-    stem = os.path.join(digit_classifier.cache_dir(), "digit_classifier_v1_n60000")
+    stem = os.path.join(data.cache_dir(), "digit_classifier_v1_n60000")
     assert json.load(open(stem + ".json"))["test_accuracy"] == classifier.record["test_accuracy"]
 
     def no_training(*args, **kwargs):

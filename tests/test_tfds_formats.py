@@ -287,7 +287,7 @@ def test_celeb_a_without_crop_is_the_full_218x178_image(celeba, monkeypatch):
 def test_second_load_of_a_prepared_dir_downloads_nothing(which, request, monkeypatch):
     prepared = request.getfixturevalue(which)
     _forbid_downloads(monkeypatch)
-    data._load_split.cache_clear()  # read the prepared files again, not the arrays of the first load
+    data._load_split.cache_clear()  # load again, not the process's arrays of the first load
     if which == "svhn":
         again = data.load_dataset(configs.parse_dataset("svhn_cropped"), "train", prepared["data_dir"])
     else:
@@ -298,3 +298,34 @@ def test_second_load_of_a_prepared_dir_downloads_nothing(which, request, monkeyp
         assert again.labels is None
     else:
         np.testing.assert_array_equal(again.labels, first.labels)
+
+
+def test_a_decoded_split_is_kept_on_disk_and_decoded_again_when_its_files_change(svhn, monkeypatch, tmp_path):
+
+    monkeypatch.setenv("INFOGAN_CACHE_DIR", str(tmp_path / "cache"))
+    dataset = configs.parse_dataset("svhn_cropped")
+    data._load_split.cache_clear()
+    first = data.load_dataset(dataset, "train", svhn["data_dir"])
+    [kept] = (tmp_path / "cache" / "tfds").glob("svhn_cropped_train_*.npz")
+    # Another process (a cleared cache): the arrays come from the file, no image is decoded.
+    data._load_split.cache_clear()
+    with monkeypatch.context() as m:
+        m.setattr(tfds.core.DatasetBuilder, "as_dataset", lambda *a, **k: pytest.fail("decoded again"))
+        again = data.load_dataset(dataset, "train", svhn["data_dir"])
+    np.testing.assert_array_equal(again.images, first.images)
+    np.testing.assert_array_equal(again.labels, first.labels)
+    assert not again.images.flags.writeable
+    # A re-prepared dataset (its files changed) is decoded again, under another name.
+    builder = tfds.builder("svhn_cropped", data_dir=svhn["data_dir"])
+    for path in builder.info.splits["train"].filepaths:
+        os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))
+    data._load_split.cache_clear()
+    data.load_dataset(dataset, "train", svhn["data_dir"])
+    assert len(list((tmp_path / "cache" / "tfds").glob("svhn_cropped_train_*.npz"))) == 2
+    # A damaged file is decoded again (with a warning) and rewritten.
+    kept.write_bytes(b"not an npz")
+    for path in builder.info.splits["train"].filepaths:  # back to the first files' key
+        os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns - 10**9))
+    data._load_split.cache_clear()
+    np.testing.assert_array_equal(data.load_dataset(dataset, "train", svhn["data_dir"]).images, first.images)
+    assert kept.read_bytes()[:2] == b"PK"  # an npz (zip) again
