@@ -143,10 +143,7 @@ def _load_split(name, split, data_dir, download, crop, size):
         except (OSError, ValueError, KeyError) as e:  # damaged: decode again and rewrite it
             logging.warning("%s: cannot read the decoded %s split (%s); decoding it again", cached, name, e)
         else:
-            for arr in (images, labels):
-                if arr is not None:
-                    arr.setflags(write=False)
-            return images, labels
+            return _read_only(images, labels)
 
     def prepare(example):
         image = example["image"]
@@ -167,10 +164,15 @@ def _load_split(name, split, data_dir, download, crop, size):
     labels = np.concatenate(labels).astype(np.int64) if has_label else None
     if cached:
         _write_decoded(cached, images, labels)
-    for arr in (images, labels):
+    return _read_only(images, labels)
+
+
+def _read_only(*arrays):
+    """The arrays (None passes through), made read-only: the process's cached copies are shared."""
+    for arr in arrays:
         if arr is not None:
             arr.setflags(write=False)
-    return images, labels
+    return arrays
 
 
 def _decoded_path(name, builder, split, crop, size) -> Optional[str]:
