@@ -154,9 +154,7 @@ def load_or_train(train_split, test_split, directory: Optional[str] = None) -> D
             )
         classifier.network.save(stem + ".tmp.keras")
         os.replace(stem + ".tmp.keras", stem + ".keras")
-        with open(stem + ".json.tmp", "w") as f:
-            json.dump(classifier.record, f, indent=2)
-        os.replace(stem + ".json.tmp", stem + ".json")
+        provenance.write_json(stem + ".json", classifier.record)
     logging.info(
         "digit classifier: test accuracy %.2f%% (%.0f s); cached in %s.keras",
         100 * classifier.test_accuracy,

@@ -171,7 +171,7 @@ def run_experiment(
     _check_compatible(run_dir, exp, seed, len(train.images), folder)
     os.makedirs(run_dir, exist_ok=True)
     record = {"experiment": exp.to_dict(), "seed": seed, "num_train_images": len(train.images)}
-    _write_json(os.path.join(run_dir, "config.json"), record | ({"image_folder": folder} if folder else {}))
+    provenance.write_json(os.path.join(run_dir, "config.json"), record | ({"image_folder": folder} if folder else {}))
 
     metrics_path = os.path.join(run_dir, "metrics.json")
     previous = {}
@@ -230,7 +230,7 @@ def run_experiment(
         # The same evaluation on the freshly initialised networks (the seed fixes them): what chance
         # and network structure alone give, e.g. an untrained Q's means already correlate with x/y.
         logging.info("%s: evaluating the untrained networks (the baseline)", name)
-        _write_json(baseline_path, evaluation.evaluate_run(model, exp.evaluation, test, classify))
+        provenance.write_json(baseline_path, evaluation.evaluate_run(model, exp.evaluation, test, classify))
     log = exp.logging
     if exp.train.steps <= log.health_warmup:
         logging.info(
@@ -268,7 +268,7 @@ def run_experiment(
         logging.info("%s: reusing the trained run in %s (step %d)", name, run_dir, int(model.step))
         if previous.get("health") != monitor.records():  # a record from before the checks, or another warm-up
             previous["health"] = monitor.records()
-            _write_json(metrics_path, previous)
+            provenance.write_json(metrics_path, previous)
         return Run(exp, run_dir, model, previous)
 
     results = final.get(int(model.step)) or evaluation.evaluate_run(model, exp.evaluation, test, classify)
@@ -342,13 +342,5 @@ def run_experiment(
     if do_export:
         metrics["saved_model"] = export.export(model, os.path.join(run_dir, "saved_model"))
         logging.info("exported SavedModel to %s", metrics["saved_model"])
-    _write_json(metrics_path, metrics)
+    provenance.write_json(metrics_path, metrics)
     return Run(exp, run_dir, model, metrics)
-
-
-def _write_json(path: str, obj) -> None:
-    """Writes ``obj`` atomically (a temporary file, then a rename)."""
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)

@@ -1,5 +1,5 @@
-"""What a record says about where it came from (the commit of the code and the machine's CPU), and
-reading a record of JSON lines back."""
+"""What a record says about where it came from (the commit of the code and the machine's CPU),
+writing a JSON record atomically, and reading a record of JSON lines back."""
 
 import json
 import os
@@ -37,6 +37,15 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine() or "unknown"
+
+
+def write_json(path: str, obj) -> None:
+    """Writes ``obj`` as indented JSON atomically (a temporary file, then a rename): a kill mid-write
+    leaves the previous record whole."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=2)
+    os.replace(tmp, path)
 
 
 def read_jsonl(path: str) -> list:

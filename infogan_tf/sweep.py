@@ -11,7 +11,8 @@ running seeds; the same command resumes it.
 
 Writes ``<output_dir>/<run name>/sweep_seeds<seeds>.{json,md,png}``: per seed every categorical
 code's test accuracy and generation accuracy, the label-free score, final L_I per code, the first
-logged step at which each code's L_I reaches ``--li_threshold``, the CPU, the training wall time and
+logged step at which each code's L_I reaches ``--li_threshold``, how well each continuous code
+tracks each factor (rotation, width), the CPU, the training wall time and
 the command that reruns that seed alone; across seeds mean, standard deviation, median, min, max,
 the best seed, and the seed the label-free rule picks (the largest I(c; x) of Q on the real test
 images, ``evaluation.label_free_scores``; no labels). Each seed's console output is kept in
@@ -154,6 +155,8 @@ def seed_row(seed: int, run_dir: str, threshold: float) -> dict:
         "digits_drawn": {c: r["digits_covered"] for c, r in (m.get("generation") or {}).items()},
         "label_free": {c: r["mutual_information"] for c, r in (m.get("label_free") or {}).items()},
         "final_L_I": {c: m["final_logged"][f"L_I/{c}"] for c in codes},
+        # {factor: {code: score}}: how well each continuous code tracks rotation and width (MNIST)
+        "factor_scores": (m.get("continuous_factors") or {}).get("scores", {}),
         "peak_L_I": {c: max((h[f"L_I/{c}"] for h in history if f"L_I/{c}" in h), default=None) for c in codes},
         "first_step_L_I_reaches_threshold": first,
         "d_fake_final": m.get("final_logged", {}).get("d_fake"),
@@ -172,7 +175,7 @@ def _mean(xs):
     return statistics.fmean(xs) if xs else None
 
 
-def _stats(values: dict) -> Optional[dict]:
+def describe(values: dict) -> Optional[dict]:
     """mean, sd, median, min, max, n and the best seed of {seed: value} (None values left out)."""
     values = {s: v for s, v in values.items() if v is not None}
     if not values:
@@ -204,12 +207,12 @@ def summarise(rows: List[dict]) -> dict:
         "first_step_L_I_reaches_threshold",
     ):
         codes = sorted({c for r in done for c in r[key]})
-        out[key] = {c: _stats({r["seed"]: r[key].get(c) for r in done}) for c in codes}
+        out[key] = {c: describe({r["seed"]: r[key].get(c) for r in done}) for c in codes}
     if out["first_step_L_I_reaches_threshold"]:  # earlier is not "best": no best seed for it
         for st in out["first_step_L_I_reaches_threshold"].values():
             if st:
                 st["best_seed"] = None
-    out["train_wall_seconds"] = _stats({r["seed"]: r["train_wall_seconds"] for r in done})
+    out["train_wall_seconds"] = describe({r["seed"]: r["train_wall_seconds"] for r in done})
     pick = {}
     for code in sorted({c for r in done for c in r["label_free"]}):
         scores = {r["seed"]: r["label_free"][code] for r in done if code in r["label_free"]}
@@ -503,9 +506,7 @@ def main(argv):
         "seeds": rows,
     }
     record["summary"] = summarise(rows)
-    with open(stem + ".json.tmp", "w") as f:
-        json.dump(record, f, indent=2)
-    os.replace(stem + ".json.tmp", stem + ".json")
+    provenance.write_json(stem + ".json", record)
     with open(stem + ".md", "w") as f:
         f.write(markdown(record))
     plot(record, stem + ".png")

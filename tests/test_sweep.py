@@ -144,6 +144,7 @@ def test_a_sweep_of_two_seeds_is_interrupted_resumed_and_recorded(mnist_data_dir
     for r in record["seeds"]:
         assert r["step"] == steps and 0 <= r["accuracy"]["c1"] <= 1 and 0 <= r["generation_accuracy"]["c1"] <= 1
         assert set(r["final_L_I"]) == {"c1", "c2", "c3"} and r["cpu"] and r["train_wall_seconds"] > 0
+        assert set(r["factor_scores"]) == {"rotation", "width"} and set(r["factor_scores"]["width"]) == {"c2", "c3"}
         assert r["command"].startswith(f"python -m infogan_tf.reproduce --experiment=mnist --seed={r['seed']} ")
         assert (sweep_dir / f"seed{r['seed']}" / "mnist@train.batch_size=16_metrics.json").exists()
     summary = record["summary"]
