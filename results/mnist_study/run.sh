@@ -38,3 +38,5 @@ sweep --experiment=mnist_mi_gan --seeds=0-4
 # The records of the whole settings (every seed reused).
 sweep "${A[@]}" --seeds=0-9
 sweep "${B[@]}" --seeds=0-9
+# The claims table of results/README.md, from every record above (study.json; no training).
+python -m infogan_tf.claims --study=results/mnist_study/study.json --readme=results/README.md
