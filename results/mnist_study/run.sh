@@ -19,6 +19,12 @@ sweep() {
   python -m infogan_tf.sweep "${common[@]}" "$@" || rc=$?
   if [ "$rc" -eq 130 ]; then exit 130; fi
   if [ "$rc" -ne 0 ]; then echo "run.sh: sweep $* failed (exit $rc); going on" >&2; fi
+  claims
+}
+# The claims table of results/README.md, from every record so far (study.json; no training).
+claims() {
+  python -m infogan_tf.claims --study=results/mnist_study/study.json --readme=results/README.md > /dev/null \
+    || echo "run.sh: the claims table failed; going on" >&2
 }
 
 for block in 0-1 2-3 4-5 6-7 8-9; do
@@ -28,6 +34,7 @@ done
 # Issue 18's bfloat16 sweep (results/mnist_bfloat16/PLAN.md) needs A's ten seeds; it runs here, between
 # blocks, so that it never shares the cores with the study. The study's own runs and order are unchanged.
 bash results/mnist_bfloat16/run.sh || { rc=$?; [ "$rc" -eq 130 ] && exit 130; echo "run.sh: the bfloat16 sweep failed (exit $rc); going on" >&2; }
+claims
 for setting in C1 C2 C3; do
   declare -n args=$setting
   sweep "${args[@]}" --seeds=0-2
@@ -38,5 +45,3 @@ sweep --experiment=mnist_mi_gan --seeds=0-4
 # The records of the whole settings (every seed reused).
 sweep "${A[@]}" --seeds=0-9
 sweep "${B[@]}" --seeds=0-9
-# The claims table of results/README.md, from every record above (study.json; no training).
-python -m infogan_tf.claims --study=results/mnist_study/study.json --readme=results/README.md
