@@ -28,8 +28,8 @@ warnings raised up to that step are kept and not said again (one raised after it
 its step is trained again).
 
 Measured on the project's runs: the GAN baseline's categorical code ends at 0.18 nats (mnist_gan)
-and 0.02-0.14 from step 300 on (mnist_mi_gan), of a possible 2.30, against 2.2-2.30 for InfoGAN;
-its fixed-std continuous codes end at -0.394/-0.392, the uninformed -0.3925, against InfoGAN's
+and 0.08-0.14 from step 300 on (100-iteration means, mnist_mi_gan), of a possible 2.30, against
+2.2-2.30 for InfoGAN; its fixed-std continuous codes end at -0.394/-0.392, the uninformed -0.3925, against InfoGAN's
 -0.246 (the ceiling is -0.226); learned-std codes (mnist_paper) reach 1.2-1.7 nats. In six finished
 runs of the MNIST study the lowest 500-iteration median of D(G(z)) after the warm-up is 0.23-0.37
 (results/attempts/health_levels_2026-12-02); in a shapes_chairs attempt that D won (results/attempts,

@@ -95,7 +95,8 @@ def _monitor(name, **kw):
 
 def test_figure_1s_gan_baseline_warns_once_that_its_code_is_unused_and_infogan_does_not(monkeypatch):
     """The real Figure 1 runs (results/mnist_mi_curve.csv, every step of 1,000): the GAN's L_I(c)
-    peaks at 0.91 nats at step 100 and is 0.02-0.14 from step 300 on; InfoGAN's passes 2.0 by step ~150."""
+    peaks at 0.91 nats at step 100 and is 0.08-0.14 from step 300 on (100-iteration means); InfoGAN's
+    passes 2.0 by step ~150."""
     log = _Log()
     monkeypatch.setattr(health, "logging", log)
     columns = _figure1_columns()
