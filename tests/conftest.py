@@ -23,6 +23,7 @@ def _find_data_dir():
         os.environ.get("INFOGAN_TEST_DATA_DIR"),
         os.environ.get("TFDS_DATA_DIR"),
         os.path.join(REPO, "..", "shared", "tensorflow_datasets"),
+        os.path.join(os.path.expanduser("~"), "tensorflow_datasets"),  # where tfds.load prepares it
     ):
         if candidate and os.path.isdir(os.path.join(candidate, "mnist")):
             return os.path.abspath(candidate)
