@@ -26,8 +26,9 @@ For each accuracy setting: the finished (and failed) seeds of the planned ones, 
 range, the best seed, how many seeds reach ``target_accuracy`` (the paper's 95%), the seed the
 label-free rule picks (``sweep.summarise``) and its rank by accuracy, and the verdict on the claim:
 "reproduced as typical" (median >= target), "reproduced as best of n" (only some seeds) or "not
-reproduced". Verdicts that compare settings wait ("pending") until the settings they compare have all
-their planned seeds.
+reproduced"; and, for Figures 2c and 2d, in how many seeds a continuous code (matched one-to-one)
+follows rotation and width with a score above 0.5. Verdicts that compare settings wait ("pending")
+until the settings they compare have all their planned seeds.
 
 Writes ``CLAIMS.md``, ``claims.json`` and ``claims.png`` beside the study file; with ``--readme``, the
 tables also replace what stands between ``<!-- claims:begin -->`` and ``<!-- claims:end -->`` there.
@@ -251,9 +252,21 @@ def load_records(setting: Setting, li_threshold: float) -> Records:
     if rows and not any(setting.code in r[code_key] for r in rows.values()):
         found = sorted({c for r in rows.values() for c in r[code_key]})
         raise StudyError(f"{setting.name}: code {setting.code!r} is in none of its records ({code_key} has {found})")
-    for seed in rows:
+    for seed, row in rows.items():
         failed.pop(seed, None)
+        if not row.get("factor_scores"):  # a record older than the sweep's factor scores: the seed's metrics
+            row["factor_scores"] = _seed_factor_scores(setting.records, seed)
     return Records(rows, failed, read)
+
+
+def _seed_factor_scores(records: str, seed: int) -> dict:
+    """The factor scores in the seed's metrics that the sweep keeps beside its records ({} if none)."""
+    path = os.path.join(records, f"seed{seed}", f"{os.path.basename(records)}_metrics.json")
+    try:
+        with open(path) as f:
+            return (json.load(f).get("continuous_factors") or {}).get("scores", {})
+    except (OSError, json.JSONDecodeError):
+        return {}
 
 
 # --- the measures ---------------------------------------------------------------------------------
@@ -293,6 +306,34 @@ def accuracy_summary(setting: Setting, records: Records, target: float) -> dict:
         "seeds_at_target": sorted(s for s, a in acc.items() if a >= target),
         "verdict": claim_verdict(list(acc.values()), target),
         "label_free_pick": pick,
+        "factors": factor_summary(rows),
+    }
+
+
+def factor_summary(rows: Dict[int, dict]) -> dict:
+    """Per factor (rotation, width): each seed's code for it, matched one-to-one by total score as the
+    runner's figures match them (``evaluation``), that code's score, and the seeds where it is above
+    ``FACTOR_FOUND_ABOVE`` (the factor found)."""
+    from scipy.optimize import linear_sum_assignment
+
+    per = {}
+    for seed, r in sorted(rows.items()):
+        scores = r.get("factor_scores") or {}
+        factors, codes = sorted(scores), sorted({c for v in scores.values() for c in v})
+        if not factors:
+            continue
+        matrix = [[-scores[f].get(c, 0.0) for c in codes] for f in factors]
+        for i, j in zip(*linear_sum_assignment(matrix)):
+            per.setdefault(factors[i], {})[seed] = {"code": codes[j], "score": -matrix[i][j]}
+    return {
+        f: {
+            "n": len(v),
+            "found": sorted(s for s, m in v.items() if m["score"] > FACTOR_FOUND_ABOVE),
+            "min": min(m["score"] for m in v.values()),
+            "max": max(m["score"] for m in v.values()),
+            "per_seed": v,
+        }
+        for f, v in per.items()
     }
 
 
@@ -563,6 +604,31 @@ def markdown(study: Study, result: dict, base: str) -> str:
             cells += ["-"] * 7
         cells += [e["verdict"], _links(e["records"], home, base)]
         lines.append("| " + " | ".join(cells) + " |")
+    with_factors = [(n, e) for n, e in result["settings"].items() if e.get("factors")]
+    if with_factors:
+        names = sorted({f for _, e in with_factors for f in e["factors"]})
+        lines += [
+            "",
+            f"**Figures 2c and 2d**, a continuous code for each factor (matched one-to-one; found: score above "
+            f"{FACTOR_FOUND_ABOVE}, `evaluation`'s |correlation| of the code with the factor):",
+            "",
+            "| setting | " + " | ".join(f"{f}: found in | {f}: score min - max" for f in names) + " |",
+            "|---|" + "---|---|" * len(names),
+        ]
+        for name, e in with_factors:
+            cells = [f"{name}: {settings[name].label}"]
+            for f in names:
+                x = e["factors"].get(f)
+                if not x:
+                    cells += ["-", "-"]
+                    continue
+                missing = sorted(set(x["per_seed"]) - set(x["found"]))
+                cells += [
+                    f"{len(x['found'])} of {x['n']}"
+                    + (f" (not seeds {', '.join(map(str, missing))})" if missing else ""),
+                    f"{x['min']:.2f} - {x['max']:.2f}",
+                ]
+            lines.append("| " + " | ".join(cells) + " |")
     d = result.get("default")
     if d:
         b, c = d["baseline"], d["candidate"]

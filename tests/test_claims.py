@@ -144,6 +144,28 @@ def test_the_precision_verdict_against_the_baselines_spread():
     assert verdict == "inconclusive" and "not compared" in reasons[-1]
 
 
+def test_each_factor_is_matched_to_one_code_per_seed_and_found_above_one_half(tmp_path):
+    rows = {
+        0: _row(0, 0.8),  # rotation c2 0.8, width c3 0.7
+        # c2 follows both best, but one code takes one factor: rotation c3 (0.45) + width c2 (0.9) beats
+        # rotation c2 (0.95) + width c3 (0.1)
+        1: _row(1, 0.8, factors={"rotation": {"c2": 0.95, "c3": 0.45}, "width": {"c2": 0.9, "c3": 0.1}}),
+    }
+    f = claims.factor_summary(rows)
+    assert f["rotation"]["per_seed"] == {0: {"code": "c2", "score": 0.8}, 1: {"code": "c3", "score": 0.45}}
+    assert f["rotation"]["found"] == [0] and f["width"]["found"] == [0, 1]
+    assert (f["rotation"]["min"], f["rotation"]["max"]) == (0.45, 0.8)
+    # a record older than the sweep's factor scores: they come from the seed's metrics beside it
+    older = _row(0, 0.8)
+    del older["factor_scores"]
+    _record(tmp_path / "a", "sweep_seeds0.json", [older])
+    os.makedirs(tmp_path / "a" / "seed0")
+    metrics = {"continuous_factors": {"scores": {"rotation": {"c2": 0.1, "c3": 0.6}}}}
+    (tmp_path / "a" / "seed0" / "a_metrics.json").write_text(json.dumps(metrics))
+    rec = claims.load_records(claims.parse_study(_study(tmp_path, [A])).settings[0], 2.0)
+    assert rec.rows[0]["factor_scores"] == {"rotation": {"c2": 0.1, "c3": 0.6}}
+
+
 def test_records_are_pooled_over_sweeps_and_a_seed_must_be_one_run(tmp_path):
     older = _row(0, 0.80)
     del older["factor_scores"]  # records written before the sweep kept the factor scores
@@ -273,6 +295,7 @@ def test_the_command_writes_every_role_and_fills_the_readme_block(tmp_path, monk
     assert "| 1I: InfoGAN | first logged step with L_I >= 2 nats | - | 5 of 5 | 45 (never reached in 1) |" in text
     assert "4: -" in text  # the GAN seed without a peak
     assert "- F (fails): **a failure** (seed 0: D wins" in text
+    assert "| A: official | 10 of 10 | 0.80 - 0.80 | 10 of 10 | 0.70 - 0.70 |" in text  # Figures 2c, 2d
     # a README without the markers is an error that says what it needs, and writes nothing
     readme.write_text("# Results\n")
     os.remove(home / "claims.json")
