@@ -58,6 +58,13 @@ def define_flags():
         "(default: 2 on a machine with 2 or more cores, where two at once train 1.61x the iterations "
         "per hour of one at a time on 2 cores, results/benchmarks.md; else 1).",
     )
+    flags.DEFINE_integer(
+        "threads",
+        None,
+        "TensorFlow threads of each seed (default: cores/N with --parallel=N; every core for one at a "
+        "time). For sweeps that share the cores with other work, e.g. two sweeps at once on 2 cores, "
+        "each --parallel=1 --threads=1.",
+    )
     flags.DEFINE_string("logdir", "runs", "Where the run directories go (as the runner's --logdir).")
     flags.DEFINE_string("output_dir", os.path.join("results", "sweeps"), "Where sweep records go.")
     flags.DEFINE_string("data_dir", None, "TFDS data dir (default: $TFDS_DATA_DIR, else TFDS's default).")
@@ -123,11 +130,12 @@ def default_parallel() -> int:
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
-def thread_env(parallel: int) -> dict:
-    """Environment variables giving each of ``parallel`` children its share of the cores ({} for one)."""
-    if parallel <= 1:
+def thread_env(parallel: int, threads: Optional[int] = None) -> dict:
+    """Environment variables giving each of ``parallel`` children ``threads`` TensorFlow threads, by
+    default its share of the cores ({} for one child: TensorFlow's own default, every core)."""
+    if threads is None and parallel <= 1:
         return {}
-    share = str(max(1, (os.cpu_count() or 1) // parallel))
+    share = str(threads if threads is not None else max(1, (os.cpu_count() or 1) // parallel))
     return {var: share for var in THREAD_VARIABLES}
 
 
@@ -393,11 +401,11 @@ def r_value(rows, seed, key, code):
 
 
 # --- running the seeds ----------------------------------------------------------------------------
-def run_seeds(seeds: List[int], sweep_dir: str, parallel: int) -> dict:
+def run_seeds(seeds: List[int], sweep_dir: str, parallel: int, threads: Optional[int] = None) -> dict:
     """Runs each seed's command, ``parallel`` at a time; {seed: return code}. On SIGINT/SIGTERM the
     running seeds are stopped (they checkpoint) and KeyboardInterrupt is raised."""
     parallel = min(parallel, len(seeds))
-    env = dict(os.environ, **thread_env(parallel))
+    env = dict(os.environ, **thread_env(parallel, threads))
     queue, running, codes = list(seeds), {}, {}
     stop = []
     previous = {s: signal.signal(s, lambda signum, frame: stop.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -445,6 +453,8 @@ def main(argv):
     parallel = default_parallel() if FLAGS.parallel is None else FLAGS.parallel
     if parallel < 1:
         raise UsageError(f"--parallel={FLAGS.parallel}: must be a positive integer")
+    if FLAGS.threads is not None and FLAGS.threads < 1:
+        raise UsageError(f"--threads={FLAGS.threads}: must be a positive number of threads")
     seeds = parse_seeds(FLAGS.seeds)
     from infogan_tf import configs  # after flag parsing (configs imports TensorFlow)
 
@@ -464,7 +474,7 @@ def main(argv):
     started = time.time()
     print(f"sweep {exp.run_name}: seeds {spec}, {parallel} at a time; records in {sweep_dir}", flush=True)
     try:
-        codes = run_seeds(seeds, sweep_dir, parallel)
+        codes = run_seeds(seeds, sweep_dir, parallel, FLAGS.threads)
     except KeyboardInterrupt:
         print("interrupted: the running seeds are checkpointed; run the same command to resume", file=sys.stderr)
         return 130
@@ -483,7 +493,7 @@ def main(argv):
                 tail = f.read()[-1500:]
             row = {"seed": seed, "error": tail, "exit_code": codes.get(seed)}
         rows.append(dict(row, command=cmd))
-    env = thread_env(min(parallel, len(seeds)))
+    env = thread_env(min(parallel, len(seeds)), FLAGS.threads)
     stem = os.path.join(
         sweep_dir, f"sweep_seeds{spec}" + ("" if exp.train.steps == default_steps else f"_steps{exp.train.steps}")
     )

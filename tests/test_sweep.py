@@ -158,6 +158,18 @@ def test_bad_sweep_flags_are_usage_errors(tmp_path):
     proc = _sweep(["--experiment=mnist", "--seeds=5-2", f"--output_dir={tmp_path}"])
     console, _ = proc.communicate(timeout=300)
     assert proc.returncode == 1 and "--seeds=5-2" in console and "Traceback" not in console
+    proc = _sweep(["--experiment=mnist", "--threads=0", f"--output_dir={tmp_path}"])
+    console, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 1 and "--threads=0: must be a positive number" in console, console[-2000:]
+
+
+def test_each_seed_gets_its_share_of_the_cores_or_the_threads_asked_for(monkeypatch):
+    monkeypatch.setattr(sweep.os, "cpu_count", lambda: 4)
+    assert sweep.thread_env(1) == {}  # one at a time: TensorFlow's default, every core
+    assert sweep.thread_env(2) == {v: "2" for v in sweep.THREAD_VARIABLES}
+    assert sweep.thread_env(8) == {v: "1" for v in sweep.THREAD_VARIABLES}
+    assert sweep.thread_env(1, threads=1) == {v: "1" for v in sweep.THREAD_VARIABLES}
+    assert sweep.thread_env(2, threads=3) == {v: "3" for v in sweep.THREAD_VARIABLES}
 
 
 def test_two_seeds_at_once_by_default_with_two_cores_or_more(monkeypatch):
