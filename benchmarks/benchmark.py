@@ -24,7 +24,6 @@ Images are random uint8 arrays of the architecture's shape: the timing does not 
 
 import math
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,8 @@ import time
 from typing import Dict, List, Optional, Tuple
 
 from absl import app, flags
+
+from infogan_tf import provenance  # light: no TensorFlow
 
 # Which experiment supplies each architecture's latent spec and optimiser settings.
 EXPERIMENT_FOR = {
@@ -174,38 +175,25 @@ def iteration_flops(arch, input_dim: int, q_dim: int, batch_size: int) -> int:
 def cpu_info() -> dict:
     """Model name, cores, clock (MHz as the kernel reports it), FP32 FLOPs per cycle per core, and
     which of ``SIXTEEN_BIT_FLAGS`` (hardware bfloat16/float16 arithmetic) the CPU has."""
-    info = {
-        "model": platform.processor() or "unknown",
-        "cores": os.cpu_count() or 1,
-        "mhz": None,
-        "flops_per_cycle": None,
-        "sixteen_bit": [],
-    }
-    try:
-        with open("/proc/cpuinfo") as f:
-            text = f.read()
-    except OSError:
-        return info
-    flags_ = set()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        key, value = key.strip(), value.strip()
-        if key == "model name":
-            info["model"] = value
-        elif key == "cpu MHz" and info["mhz"] is None:
-            info["mhz"] = float(value)
-        elif key == "flags" and not flags_:
-            flags_ = set(value.split())
+    flags_ = provenance.cpu_flags()
+    mhz = provenance.cpuinfo("cpu MHz")
     # FP32 lanes x 2 (fused multiply-add) x 2 FMA units, as on every AVX2/AVX-512 server core of
     # the last decade (an assumption: some parts have one AVX-512 FMA unit).
-    info["sixteen_bit"] = [f for f in SIXTEEN_BIT_FLAGS if f in flags_]
     if "avx512f" in flags_:
-        info["flops_per_cycle"] = 16 * 2 * 2
+        flops_per_cycle = 16 * 2 * 2
     elif "avx2" in flags_ and "fma" in flags_:
-        info["flops_per_cycle"] = 8 * 2 * 2
+        flops_per_cycle = 8 * 2 * 2
     elif "avx" in flags_:
-        info["flops_per_cycle"] = 8 * 2
-    return info
+        flops_per_cycle = 8 * 2
+    else:
+        flops_per_cycle = None
+    return {
+        "model": provenance.cpu_model(),
+        "cores": os.cpu_count() or 1,
+        "mhz": float(mhz) if mhz else None,
+        "flops_per_cycle": flops_per_cycle,
+        "sixteen_bit": [f for f in SIXTEEN_BIT_FLAGS if f in flags_],
+    }
 
 
 def theoretical_peak(info: dict) -> Optional[float]:
@@ -746,10 +734,9 @@ def main(argv):
     print(text)
     if FLAGS.output:
         peak_text = f"{peak / 1e9:.1f} GFLOP/s" if peak else "unknown"
-        from infogan_tf.provenance import git_commit
-
+        command = f"python -m benchmarks.benchmark {' '.join(sys.argv[1:])}"
         header = (
-            f"Command: `python -m benchmarks.benchmark {' '.join(sys.argv[1:])}` at commit {git_commit()}\n\n"
+            f"Command: `{command}` at commit {provenance.git_commit()}\n\n"
             f"Machine: {machine_text}. Ceiling: {matmul_text}; theoretical FP32 peak {peak_text}.\n\n"
         )
         tmp = FLAGS.output + ".tmp"

@@ -5,6 +5,7 @@ import json
 import os
 import platform
 import subprocess
+from typing import Optional
 
 
 def git_commit() -> str:
@@ -27,16 +28,29 @@ def git_commit() -> str:
         return "unknown"
 
 
-def cpu_model() -> str:
-    """The CPU's model name (from /proc/cpuinfo where there is one), e.g. "Intel(R) Xeon(R) Processor"."""
+def cpuinfo(key: str, path: str = "/proc/cpuinfo") -> Optional[str]:
+    """The first value of ``key`` in /proc/cpuinfo ("model name", "flags", "cpu MHz"), stripped; None
+    where the file or the key is missing (not Linux, or a kernel that does not report it)."""
     try:
-        with open("/proc/cpuinfo") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                name, sep, value = line.partition(":")
+                if sep and name.strip() == key:
+                    return value.strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine() or "unknown"
+    return None
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one), e.g. "Intel(R) Xeon(R) Processor"."""
+    return cpuinfo("model name") or platform.processor() or platform.machine() or "unknown"
+
+
+def cpu_flags() -> set:
+    """The CPU's feature flags as /proc/cpuinfo names them ("avx512f", "amx_bf16", ...); empty where
+    there is none."""
+    return set((cpuinfo("flags") or "").split())
 
 
 def write_json(path: str, obj) -> None:

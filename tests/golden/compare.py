@@ -25,25 +25,12 @@ from infogan_tf import provenance  # noqa: E402
 RECORD = os.path.join(HERE, "other_cpu_kinds.json")
 
 
-def cpu_flags() -> set:
-    """The CPU's feature flags, the first ``flags`` line of /proc/cpuinfo (empty where there is none)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                if key.strip() == "flags":
-                    return set(value.split())
-    except OSError:
-        pass
-    return set()
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data_dir", required=True, help="a TFDS data dir holding mnist 3.0.1")
     parser.add_argument("--note", default="", help="what else ran on the machine meanwhile")
     args = parser.parse_args()
-    isa = sorted(cpu_flags() & {"avx512f", "avx512_bf16", "amx_bf16", "avx2", "fma"})
+    isa = sorted(provenance.cpu_flags() & {"avx512f", "avx512_bf16", "amx_bf16", "avx2", "fma"})
     entry = {
         "cpu": provenance.cpu_model(),
         "cpu_flags": isa,
