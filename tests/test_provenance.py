@@ -23,4 +23,3 @@ def test_cpuinfo_gives_the_first_value_of_a_key(tmp_path):
     assert provenance.cpuinfo("model", str(path)) is None  # a whole key, not a prefix of one
     assert provenance.cpuinfo("flags", str(tmp_path / "absent")) is None
     assert {"avx2", "avx512_bf16"} <= set(provenance.cpuinfo("flags", str(path)).split())
-
