@@ -623,7 +623,7 @@ def _factor_table(study: Study, result: dict, home: str, base: str) -> List[str]
                 missing = sorted(set(x["per_seed"]) - set(x["found"]))
                 cells += [
                     f"{len(x['found'])} of {x['n']}"
-                    + (f" (not seeds {', '.join(map(str, missing))})" if missing else ""),
+                    + (f" (not seed{'s' * (len(missing) > 1)} {', '.join(map(str, missing))})" if missing else ""),
                     f"{x['min']:.2f} - {x['max']:.2f}",
                 ]
             lines.append("| " + " | ".join(cells) + " |")

@@ -243,7 +243,10 @@ def test_the_command_writes_every_role_and_fills_the_readme_block(tmp_path, monk
     accs_b = [0.90, 0.91, 0.92, 0.93, 0.96, 0.961, 0.97, 0.98, 0.985, 0.99]
     _record(home / "a", "sweep_seeds0-9.json", [_row(s, a, lf=a) for s, a in enumerate(accs_a)])
     _record(home / "b", "sweep_seeds0-9.json", [_row(s, a, lf=2 - a) for s, a in enumerate(accs_b)])
-    _record(home / "c", "sweep_seeds0-2.json", [_row(s, 0.9 + 0.01 * s) for s in range(3)])
+    lost = {"rotation": {"c2": 0.3, "c3": 0.2}, "width": {"c2": 0.3, "c3": 0.7}}  # seed 2 has no rotation code
+    _record(
+        home / "c", "sweep_seeds0-2.json", [_row(s, 0.9 + 0.01 * s, factors=lost if s == 2 else None) for s in range(3)]
+    )
     _record(home / "f", "sweep_seeds0.json", [_row(0, 0.33, d_fake=0.02)])
     _record(home / "p", "sweep_seeds0-1.json", [_row(0, 0.75), {"seed": 1, "error": "killed"}])
     _record(
@@ -296,6 +299,7 @@ def test_the_command_writes_every_role_and_fills_the_readme_block(tmp_path, monk
     assert "4: -" in text  # the GAN seed without a peak
     assert "- F (fails): **a failure** (seed 0: D wins" in text
     assert "| A: official | 10 of 10 | 0.80 - 0.80 | 10 of 10 | 0.70 - 0.70 |" in text  # Figures 2c, 2d
+    assert "| C1: one change | 2 of 3 (not seed 2) | 0.30 - 0.80 | 3 of 3 | 0.70 - 0.70 |" in text
     # a README without the markers is an error that says what it needs, and writes nothing
     readme.write_text("# Results\n")
     os.remove(home / "claims.json")
