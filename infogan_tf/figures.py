@@ -5,6 +5,7 @@ through their categories by row unless a figure sets them).
 """
 
 import os
+import textwrap
 from typing import Dict, Optional, Sequence
 
 import matplotlib
@@ -24,6 +25,20 @@ def mosaic(grid: np.ndarray, pad: int = 1, pad_value: float = 1.0) -> np.ndarray
         for k in range(cols):
             out[r * (h + pad) : r * (h + pad) + h, k * (w + pad) : k * (w + pad) + w] = grid[r, k]
     return out
+
+
+def _title_text(title: str, subtitle: Optional[str], width: float, fontsize: float) -> str:
+    """The title with the subtitle under it, each line wrapped to ``width`` inches so that none is cut
+    off at the sides (a DejaVu Sans character is at most about 0.6 em wide on average)."""
+    chars = max(20, int(width * 72 / (0.6 * fontsize)))
+    lines = [title] + (subtitle.split("\n") if subtitle else [])
+    return "\n".join(textwrap.fill(line, chars) for line in lines)
+
+
+def _title_room(text: str, fontsize: float, lines_included: int = 2) -> float:
+    """Inches of figure height a title of ``text`` needs beyond the ``lines_included`` lines that a
+    figure's base height leaves room for (matplotlib's line spacing is 1.2)."""
+    return max(0, text.count("\n") + 1 - lines_included) * fontsize * 1.2 / 72
 
 
 def _show_grid(ax, grid: np.ndarray, column_labels: Sequence[str], fontsize: int) -> None:
@@ -50,12 +65,14 @@ def save_traversal(
 ) -> str:
     """Writes a traversal sheet (grid in [0, 1]) with a title, column labels and axis labels."""
     rows, cols = grid.shape[:2]
-    fig, ax = plt.subplots(figsize=(max(4.0, cols * 0.62), rows * 0.62 + 1.2), dpi=120)
+    width = max(4.0, cols * 0.62)
+    text = _title_text(title, subtitle, width, fontsize=8)
+    fig, ax = plt.subplots(figsize=(width, rows * 0.62 + 1.2 + _title_room(text, 8)), dpi=120)
     _show_grid(ax, grid, column_labels, fontsize=7)
     ax.set_xlabel(xlabel, fontsize=8)
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=8)
-    ax.set_title(title + ("\n" + subtitle if subtitle else ""), fontsize=8)
+    ax.set_title(text, fontsize=8)
     for spine in ax.spines.values():
         spine.set_visible(False)
     fig.tight_layout()
@@ -77,7 +94,9 @@ def save_mi_curve(
 
     ``curves`` maps a label to a list of (step, L_I) pairs; ``subtitle`` goes under the title.
     """
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+    fontsize = 9 if not subtitle else 7
+    text = _title_text(title, subtitle, 6.0, fontsize)
+    fig, ax = plt.subplots(figsize=(6, 4 + _title_room(text, fontsize)), dpi=120)
     for label, points in curves.items():
         pts = np.asarray(points, dtype=np.float64)
         if max_step is not None:
@@ -86,7 +105,7 @@ def save_mi_curve(
     ax.axhline(entropy, color="gray", linestyle="--", linewidth=0.8, label=f"H(c) = {entropy:.3f}")
     ax.set_xlabel("iteration")
     ax.set_ylabel("L_I (nats)")
-    ax.set_title(title + ("\n" + subtitle if subtitle else ""), fontsize=9 if not subtitle else 7)
+    ax.set_title(text, fontsize=fontsize)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
