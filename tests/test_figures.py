@@ -6,8 +6,8 @@ from PIL import Image
 
 from infogan_tf import figures
 
-# The subtitle of a committed Figure 2a (results/mnist_categorical.png, seed 6), with a health note
-# line under it: before titles were wrapped, the first line ran off both sides of the image.
+# The subtitle of the committed Figure 2a (results/mnist_categorical.png, seed 6), whose first line ran
+# off both sides of the image before titles were wrapped, and the health note of Figure 2b's under it.
 SUBTITLE = (
     "c1 as a classifier: test accuracy 0.7794; G's samples classified as their category's digit: 0.8090 "
     "(10 of 10 digits drawn; generation accuracy)\n"
@@ -61,10 +61,13 @@ def test_a_traversal_sheets_long_subtitle_is_wrapped_inside_the_image(tmp_path, 
     assert Image.open(path).size == (int(fig.get_figwidth() * 120), int(fig.get_figheight() * 120))
 
 
-def test_the_mi_curves_subtitle_is_wrapped_inside_the_image(tmp_path, drawn):
+def test_the_mi_curves_subtitle_is_wrapped_inside_the_image_and_leaves_the_plot_its_height(tmp_path, drawn):
     curves = {"InfoGAN": [(1, 0.1), (2, 2.2)], "GAN": [(1, 0.1), (2, 0.2)]}
-    figures.save_mi_curve(
-        curves, np.log(10), str(tmp_path / "mi.png"), "Lower bound L_I over training", subtitle=SUBTITLE * 2
-    )
-    [fig] = drawn
-    assert _title_inside(fig)
+    title = "Lower bound L_I over training"
+    figures.save_mi_curve(curves, np.log(10), str(tmp_path / "short.png"), title, subtitle="one line")
+    figures.save_mi_curve(curves, np.log(10), str(tmp_path / "long.png"), title, subtitle=SUBTITLE * 2)
+    short, long = drawn
+    assert _title_inside(short) and _title_inside(long)
+    # The figure grows by the extra lines, so the plot is not squeezed to make room for them.
+    height = [f.axes[0].get_window_extent().height / f.dpi for f in (short, long)]
+    assert long.get_figheight() > short.get_figheight() and height[1] > 0.95 * height[0]
