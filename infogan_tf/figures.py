@@ -35,10 +35,10 @@ def _title_text(title: str, subtitle: Optional[str], width: float, fontsize: flo
     return "\n".join(textwrap.fill(line, chars) for line in lines)
 
 
-def _title_room(text: str, fontsize: float, lines_included: int = 2) -> float:
-    """Inches of figure height a title of ``text`` needs beyond the ``lines_included`` lines that a
-    figure's base height leaves room for (matplotlib's line spacing is 1.2)."""
-    return max(0, text.count("\n") + 1 - lines_included) * fontsize * 1.2 / 72
+def _title_room(text: str, fontsize: float) -> float:
+    """Inches of figure height a title of ``text`` needs beyond the two lines (a title and a subtitle)
+    that a figure's base height leaves room for (matplotlib's line spacing is 1.2)."""
+    return max(0, text.count("\n") - 1) * fontsize * 1.2 / 72
 
 
 def _show_grid(ax, grid: np.ndarray, column_labels: Sequence[str], fontsize: int) -> None:
